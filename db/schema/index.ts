@@ -1,0 +1,5 @@
+export * from './auth';
+export * from './sites';
+export * from './numbers';
+export * from './calls';
+export * from './agents';

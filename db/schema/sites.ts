@@ -1,0 +1,54 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/** A customer website that embeds dni.js. */
+export const sites = pgTable('sites', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  siteKey: text('site_key').notNull().unique(),
+  allowedOrigins: jsonb('allowed_origins')
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
+  swapTargets: jsonb('swap_targets')
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export interface CampaignMatch {
+  utmSource?: string;
+  utmMedium?: string;
+  utmCampaign?: string;
+  referrerDomain?: string;
+  landingParam?: string;
+}
+
+/** What a visit must look like to be this campaign's; an empty match is the site's default. */
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id),
+    name: text('name').notNull(),
+    match: jsonb('match')
+      .$type<CampaignMatch>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+    holdSeconds: integer('hold_seconds').notNull().default(1800),
+    fallbackNumber: text('fallback_number').notNull(),
+    overflow: text('overflow', { enum: ['share_lru', 'source_number'] })
+      .notNull()
+      .default('share_lru'),
+    salesforceCampaignId: text('salesforce_campaign_id'),
+    scoring: jsonb('scoring').$type<Record<string, unknown>>(),
+    archivedAt: timestamp('archived_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('campaigns_site_idx').on(t.siteId)],
+);

@@ -1,0 +1,37 @@
+import express from 'express';
+import type { AppContext } from './context';
+import { authenticate } from './shared/auth';
+import { errorHandler, notFound, requestContext } from './shared/http';
+import { campaignRoutes } from './campaigns/campaigns.routes';
+
+/** Wires every feature into one express app; listening is server.ts's job. */
+export function createApp(ctx: AppContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.TRUST_PROXY);
+  app.use(requestContext(ctx.logger));
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+
+  app.get('/health', async (req, res) => {
+    try {
+      await ctx.database.ping();
+      res.json({ status: 'ok', database: ctx.database.kind });
+    } catch (err) {
+      req.log.error({ err }, 'health check: database unreachable');
+      res.status(503).json({ status: 'degraded', database: ctx.database.kind });
+    }
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: '100kb' }));
+  api.use(authenticate((key) => ctx.keys.resolve(key)));
+  api.use(campaignRoutes(ctx.campaigns));
+  app.use('/api/v1', api);
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import type { CampaignMatch } from '../../db/schema';
+import type { CampaignRow, CampaignsRepo, SiteRow } from './campaigns.repo';
+import type {
+  CreateCampaignInput,
+  CreateSiteInput,
+  UpdateCampaignInput,
+  UpdateSiteInput,
+} from './campaigns.schemas';
+
+const isDefaultMatch = (m: CampaignMatch) => Object.values(m).every((v) => v === undefined);
+
+/** Sites and their campaigns; keeps at most one default (empty-match) campaign per site. */
+export function createCampaignService(deps: { repo: CampaignsRepo }) {
+  const { repo } = deps;
+  /** Campaigns per site for the DNI hot path; cleared on every write on this node. */
+  const bySiteCache = new Map<string, { rows: CampaignRow[]; at: number }>();
+  const CACHE_MS = 5_000;
+
+  async function assertSingleDefault(siteId: string, match: CampaignMatch, exceptId?: string) {
+    if (!isDefaultMatch(match)) return;
+    const existing = (await repo.listCampaigns(siteId)).find(
+      (c) => c.id !== exceptId && isDefaultMatch(c.match),
+    );
+    if (existing) {
+      throw new ConflictError(
+        `site already has a default campaign (${existing.id}); give this one a match`,
+        'default_campaign_exists',
+      );
+    }
+  }
+
+  return {
+    async createSite(input: CreateSiteInput): Promise<SiteRow> {
+      return repo.insertSite({ ...input, siteKey: `site_${randomBytes(9).toString('base64url')}` });
+    },
+    async updateSite(id: string, input: UpdateSiteInput): Promise<SiteRow> {
+      const row = await repo.updateSite(id, input);
+      if (!row) throw new NotFoundError('site', 'site_not_found');
+      return row;
+    },
+    listSites: () => repo.listSites(),
+    async getSite(id: string): Promise<SiteRow> {
+      const row = await repo.findSite(id);
+      if (!row) throw new NotFoundError('site', 'site_not_found');
+      return row;
+    },
+    findSiteByKey: (siteKey: string) => repo.findSiteByKey(siteKey),
+
+    async createCampaign(input: CreateCampaignInput): Promise<CampaignRow> {
+      if (!(await repo.findSite(input.siteId))) {
+        throw new ValidationError(`invalid body: siteId: no site with id ${input.siteId}`, [
+          { field: 'siteId', message: 'no such site' },
+        ]);
+      }
+      await assertSingleDefault(input.siteId, input.match);
+      bySiteCache.delete(input.siteId);
+      return repo.insertCampaign(input);
+    },
+    async updateCampaign(id: string, input: UpdateCampaignInput): Promise<CampaignRow> {
+      const current = await repo.findCampaign(id);
+      if (!current) throw new NotFoundError('campaign', 'campaign_not_found');
+      if (input.match) await assertSingleDefault(current.siteId, input.match, id);
+      bySiteCache.delete(current.siteId);
+      const row = await repo.updateCampaign(id, input);
+      if (!row) throw new NotFoundError('campaign', 'campaign_not_found');
+      return row;
+    },
+    async getCampaign(id: string): Promise<CampaignRow> {
+      const row = await repo.findCampaign(id);
+      if (!row) throw new NotFoundError('campaign', 'campaign_not_found');
+      return row;
+    },
+    listCampaigns: (siteId?: string) => repo.listCampaigns(siteId),
+
+    /** Live campaigns of a site, cached briefly: every DNI request needs them. */
+    async campaignsForSite(siteId: string): Promise<CampaignRow[]> {
+      const hit = bySiteCache.get(siteId);
+      if (hit && Date.now() - hit.at < CACHE_MS) return hit.rows;
+      const rows = await repo.listCampaigns(siteId);
+      bySiteCache.set(siteId, { rows, at: Date.now() });
+      return rows;
+    },
+  };
+}
+export type CampaignService = ReturnType<typeof createCampaignService>;

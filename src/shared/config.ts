@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.string().url().optional());
+const int = (fallback: number, min = 0) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).default(fallback));
+
+/** Every environment variable Leadline reads, with its default; see .env.example. */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(3000),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
+  ),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+  PUBLIC_BASE_URL: optionalUrl,
+  TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().default('loopback')),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  LEADLINE_ADMIN_KEY: z.preprocess(
+    emptyToUndefined,
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
+  TWILIO_ACCOUNT_SID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')
+      .optional(),
+  ),
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_API_BASE_URL: optionalUrl,
+  SF_INSTANCE_URL: optionalUrl,
+  SF_ACCESS_TOKEN: optionalString,
+  SF_LOGIN_URL: optionalUrl,
+  SF_CLIENT_ID: optionalString,
+  SF_CLIENT_SECRET: optionalString,
+  SF_REFRESH_TOKEN: optionalString,
+  NUMBER_QUARANTINE_DAYS: int(60),
+  DNI_RATE_LIMIT_PER_MINUTE: int(120, 1),
+  ATTRIBUTION_GRACE_SECONDS: int(900),
+  REPEAT_CALLER_WINDOW_DAYS: int(30, 1),
+  CALLER_RETENTION_DAYS: int(730, 1),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  /** The URL Twilio calls; webhook signatures are checked against it. */
+  publicBaseUrl: string;
+  database: 'embedded' | 'postgres';
+  /** True when no Twilio credentials are set: fictional numbers and the carrier simulator. */
+  demoMode: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment once; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
+    throw new ConfigError(
+      'invalid configuration:\n  TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together',
+    );
+  }
+  return {
+    ...e,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    database: e.DATABASE_URL ? 'postgres' : 'embedded',
+    demoMode: !e.TWILIO_ACCOUNT_SID,
+  };
+}

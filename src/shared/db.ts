@@ -1,0 +1,107 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import * as schema from '../../db/schema';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction handle: repos accept it wherever they accept the database. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  db: Db;
+  kind: 'embedded' | 'postgres';
+  /** Runs raw SQL and returns plain rows, whichever driver is underneath. */
+  rows<T>(query: SQL, executor?: DbOrTx): Promise<T[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = path.resolve(__dirname, '../../db/migrations');
+/** Any fixed number: serialises migrations when several nodes start at once. */
+const MIGRATION_LOCK = 7_243_001;
+
+export interface OpenOptions {
+  /** postgres:// URL; without it, PGlite. */
+  url?: string;
+  /** Where PGlite keeps its files; null keeps it in memory. */
+  dataDir?: string | null;
+  /** Connection pool size for postgres. */
+  poolSize?: number;
+}
+
+function resultRows<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  const withRows = result as { rows?: T[] };
+  return withRows.rows ?? [];
+}
+
+/** Opens the embedded or the real database and applies pending migrations. */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.url) {
+    const migrator = postgres(opts.url, { max: 1, onnotice: () => undefined });
+    try {
+      await migrator`select pg_advisory_lock(${MIGRATION_LOCK})`;
+      await migratePostgres(drizzlePostgres(migrator), { migrationsFolder: MIGRATIONS });
+      await migrator`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+    } finally {
+      await migrator.end();
+    }
+    const client = postgres(opts.url, {
+      max: opts.poolSize ?? 10,
+      onnotice: () => undefined,
+      connection: { application_name: 'leadline' },
+    });
+    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: 'postgres',
+      rows: async (q, ex) => resultRows(await (ex ?? db).execute(q)),
+      ping: async () => {
+        await client`select 1`;
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+
+  let dataDir: string | undefined;
+  if (opts.dataDir) {
+    dataDir = path.resolve(opts.dataDir);
+    fs.mkdirSync(dataDir, { recursive: true });
+  }
+  const client = new PGlite(dataDir);
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS });
+  return {
+    db,
+    kind: 'embedded',
+    rows: async (q, ex) => resultRows(await (ex ?? db).execute(q)),
+    ping: async () => {
+      await client.query('select 1');
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Postgres error code of a failed query, looking through drizzle's wrapper. */
+export function pgErrorCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 3 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export const UNIQUE_VIOLATION = '23505';
+export { sql };

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, NotFoundError, RateLimitedError } from './errors';
+import type { Logger } from './logger';
+
+/** Gives each request an id (kept from X-Request-Id when sane) and a child logger. */
+export function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    req.id = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    req.log = logger.child({ reqId: req.id });
+    res.setHeader('X-Request-Id', req.id);
+    next();
+  };
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new NotFoundError(`route ${req.method} ${req.path}`, 'route_not_found'));
+};
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  expose?: boolean;
+  message?: string;
+}
+
+/** body-parser and friends throw errors with a 4xx status and a type; name what was wrong. */
+function clientErrorOf(err: unknown): AppError | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as HttpishError;
+  const status = e.status ?? e.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return new AppError(400, 'malformed_json', 'request body is not valid JSON');
+    case 'entity.too.large':
+      return new AppError(413, 'body_too_large', 'request body is too large');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError(415, 'unsupported_encoding', e.message ?? 'unsupported encoding');
+    case 'request.aborted':
+      return new AppError(400, 'request_aborted', 'request was aborted');
+    default:
+      return new AppError(status, 'bad_request', e.expose && e.message ? e.message : 'bad request');
+  }
+}
+
+/** The one place errors become responses: AppErrors as they are, anything else a bare 500. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const appError = err instanceof AppError ? err : clientErrorOf(err);
+  if (res.headersSent) {
+    req.log?.error({ err }, 'error after response started');
+    return;
+  }
+  if (appError) {
+    if (appError instanceof RateLimitedError) {
+      res.setHeader('Retry-After', String(appError.retryAfterSeconds));
+    }
+    if (appError.status >= 500) req.log?.error({ err }, appError.message);
+    else req.log?.info({ code: appError.code, status: appError.status }, 'request rejected');
+    const body: { error: { code: string; message: string; details?: unknown } } = {
+      error: { code: appError.code, message: appError.message },
+    };
+    if (appError.details !== undefined) body.error.details = appError.details;
+    res.status(appError.status).json(body);
+    return;
+  }
+  req.log?.error({ err }, 'unhandled error');
+  res.status(500).json({ error: { code: 'internal_error', message: 'internal server error' } });
+};
