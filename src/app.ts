@@ -3,6 +3,8 @@ import type { AppContext } from './context';
 import { authenticate } from './shared/auth';
 import { errorHandler, notFound, requestContext } from './shared/http';
 import { campaignRoutes } from './campaigns/campaigns.routes';
+import { dniRoutes } from './numbers/dni.routes';
+import { numbersRoutes } from './numbers/numbers.routes';
 
 /** Wires every feature into one express app; listening is server.ts's job. */
 export function createApp(ctx: AppContext): express.Express {
@@ -25,10 +27,13 @@ export function createApp(ctx: AppContext): express.Express {
     }
   });
 
+  app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
+
   const api = express.Router();
   api.use(express.json({ limit: '100kb' }));
   api.use(authenticate((key) => ctx.keys.resolve(key)));
   api.use(campaignRoutes(ctx.campaigns));
+  api.use(numbersRoutes(ctx.numbers));
   app.use('/api/v1', api);
 
   app.use(notFound);

@@ -2,16 +2,23 @@ import type { Config } from './shared/config';
 import type { Database } from './shared/db';
 import type { Logger } from './shared/logger';
 import { systemClock, type Clock } from './shared/clock';
+import type { TwilioNumbersApi } from './shared/twilio';
 import { createKeysRepo } from './keys/keys.repo';
 import { createKeyService } from './keys/keys.service';
 import { createCampaignsRepo } from './campaigns/campaigns.repo';
 import { createCampaignService } from './campaigns/campaigns.service';
+import { createNumbersRepo } from './numbers/numbers.repo';
+import { createNumbersService } from './numbers/numbers.service';
+import { createDniService } from './numbers/dni.service';
+import { createNumbersApiProvider } from './numbers/twilio-provider';
 
 export interface ContextDeps {
   config: Config;
   database: Database;
   logger: Logger;
   clock?: Clock;
+  /** Twilio's numbers API; by default from config (real, TWILIO_API_BASE_URL, or demo stand-in). */
+  twilioNumbers?: TwilioNumbersApi;
 }
 
 /** Builds every service from its repos once; the app, the server and scripts share it. */
@@ -19,8 +26,42 @@ export function createContext(deps: ContextDeps) {
   const { config, database, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const db = database.db;
+  const provider = deps.twilioNumbers ? undefined : createNumbersApiProvider(config);
+  const twilioNumbers = deps.twilioNumbers ?? (provider as TwilioNumbersApi);
+
   const keys = createKeyService({ keys: createKeysRepo(db), adminKey: config.LEADLINE_ADMIN_KEY });
   const campaigns = createCampaignService({ repo: createCampaignsRepo(db) });
-  return { config, database, logger, clock, keys, campaigns };
+  const numbersRepo = createNumbersRepo(database);
+  const numbers = createNumbersService({
+    repo: numbersRepo,
+    campaigns,
+    twilio: twilioNumbers,
+    clock,
+    log: logger.child({ feature: 'numbers' }),
+    publicBaseUrl: config.publicBaseUrl,
+    quarantineDays: config.NUMBER_QUARANTINE_DAYS,
+    demoMode: config.demoMode,
+  });
+  const dni = createDniService({
+    repo: numbersRepo,
+    campaigns,
+    clock,
+    log: logger.child({ feature: 'dni' }),
+  });
+
+  return {
+    config,
+    database,
+    logger,
+    clock,
+    keys,
+    campaigns,
+    numbers,
+    dni,
+    /** Stops what the context started (the demo Twilio stand-in); the database is the caller's. */
+    async close() {
+      await provider?.close();
+    },
+  };
 }
 export type AppContext = ReturnType<typeof createContext>;

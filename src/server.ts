@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     }, 10_000);
     force.unref();
     server.close(async () => {
+      await ctx.close();
       await database.close();
       logger.info('stopped');
       process.exit(0);

@@ -182,14 +182,12 @@ describe('malformed requests', () => {
     [
       'holdSeconds a string',
       (r) =>
-        r
-          .post('/api/v1/campaigns')
-          .send({
-            name: 'a',
-            siteId: '00000000-0000-4000-8000-000000000000',
-            fallbackNumber: '+14155550100',
-            holdSeconds: '10',
-          }),
+        r.post('/api/v1/campaigns').send({
+          name: 'a',
+          siteId: '00000000-0000-4000-8000-000000000000',
+          fallbackNumber: '+14155550100',
+          holdSeconds: '10',
+        }),
     ],
     [
       'holdSeconds negative',
@@ -208,14 +206,12 @@ describe('malformed requests', () => {
     [
       'deeply nested match',
       (r) =>
-        r
-          .post('/api/v1/campaigns')
-          .send({
-            name: 'a',
-            siteId: '00000000-0000-4000-8000-000000000000',
-            fallbackNumber: '+14155550100',
-            match: { utmSource: { $ne: 1 } },
-          }),
+        r.post('/api/v1/campaigns').send({
+          name: 'a',
+          siteId: '00000000-0000-4000-8000-000000000000',
+          fallbackNumber: '+14155550100',
+          match: { utmSource: { $ne: 1 } },
+        }),
     ],
   ];
 

@@ -4,6 +4,7 @@ import { createContext, type AppContext } from '../../src/context';
 import { loadConfig } from '../../src/shared/config';
 import { createLogger } from '../../src/shared/logger';
 import type { Clock } from '../../src/shared/clock';
+import type { TwilioNumbersApi } from '../../src/shared/twilio';
 import { openTestDatabase } from './database';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -20,7 +21,7 @@ export interface TestContext {
 
 /** createApp() over a fresh database, with the real services and an optional clock. */
 export async function createTestContext(
-  opts: { env?: Record<string, string>; clock?: Clock } = {},
+  opts: { env?: Record<string, string>; clock?: Clock; twilioNumbers?: TwilioNumbersApi } = {},
 ): Promise<TestContext> {
   const { database, url, drop } = await openTestDatabase();
   const config = loadConfig({
@@ -32,7 +33,13 @@ export async function createTestContext(
     ...opts.env,
   });
   const logger = createLogger(config.LOG_LEVEL);
-  const ctx = createContext({ config, database, logger, clock: opts.clock });
+  const ctx = createContext({
+    config,
+    database,
+    logger,
+    clock: opts.clock,
+    twilioNumbers: opts.twilioNumbers,
+  });
   const app = createApp(ctx);
   return {
     ctx,
@@ -40,6 +47,9 @@ export async function createTestContext(
     adminKey: TEST_ADMIN_KEY,
     admin: `Bearer ${TEST_ADMIN_KEY}`,
     databaseUrl: url,
-    close: drop,
+    async close() {
+      await ctx.close();
+      await drop();
+    },
   };
 }

@@ -28,3 +28,18 @@ export async function buildCampaign(ctx: AppContext, overrides: Partial<CreateCa
     ...overrides,
   });
 }
+
+/** Buys `count` pool numbers for a campaign through the numbers service (and Twilio's stand-in). */
+export async function buildPool(
+  ctx: AppContext,
+  campaignId: string,
+  count: number,
+  opts: { areaCode?: string; kind?: 'pool' | 'source' } = {},
+) {
+  const result = await ctx.numbers.provision(campaignId, {
+    count,
+    kind: opts.kind ?? 'pool',
+    ...(opts.areaCode ? { areaCode: opts.areaCode } : {}),
+  });
+  return result.numbers;
+}

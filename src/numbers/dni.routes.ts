@@ -1,0 +1,56 @@
+import express, { Router } from 'express';
+import { rateLimitPerIp } from '../shared/rate-limit';
+import { parseInput } from '../shared/validation';
+import type { DniService } from './dni.service';
+import { getDniScript, getDniScriptEtag } from './dni-script';
+import { sessionRequestSchema } from './numbers.schemas';
+
+/** Public DNI endpoints: the swap script and the session/lease call it makes. */
+export function dniRoutes(dni: DniService, opts: { ratePerMinute: number }): Router {
+  const r = Router();
+
+  r.get('/dni.js', (req, res) => {
+    const etag = getDniScriptEtag();
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.setHeader('ETag', etag);
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    if (req.get('if-none-match') === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.type('application/javascript').send(getDniScript());
+  });
+
+  // Preflight carries no site key, so it cannot be checked here; the POST itself is refused
+  // (403, nothing written) unless its Origin is one of the site's allowed origins.
+  r.options('/dni/v1/sessions', (req, res) => {
+    const origin = req.get('origin');
+    if (origin) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+    }
+    res.setHeader('Access-Control-Allow-Methods', 'POST');
+    res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+    res.setHeader('Access-Control-Max-Age', '86400');
+    res.status(204).end();
+  });
+
+  r.post(
+    '/dni/v1/sessions',
+    rateLimitPerIp({ perMinute: opts.ratePerMinute }),
+    // sendBeacon can only send text/plain, so JSON arrives under that type too.
+    express.json({ limit: '16kb', type: ['application/json', 'text/plain'] }),
+    async (req, res) => {
+      const origin = req.get('origin');
+      const input = parseInput(sessionRequestSchema, req.body);
+      const { body } = await dni.startSession(input, origin);
+      if (origin) {
+        res.setHeader('Access-Control-Allow-Origin', origin);
+        res.setHeader('Vary', 'Origin');
+      }
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(body);
+    },
+  );
+  return r;
+}

@@ -1,0 +1,28 @@
+import { Router } from 'express';
+import { requireRole } from '../shared/auth';
+import { parseInput, uuidParam } from '../shared/validation';
+import type { NumbersService } from './numbers.service';
+import { provisionSchema } from './numbers.schemas';
+
+/** Admin API for tracking numbers and pool health; mounted behind authentication. */
+export function numbersRoutes(numbers: NumbersService): Router {
+  const r = Router();
+  r.post('/campaigns/:id/numbers', requireRole('admin'), async (req, res) => {
+    const id = parseInput(uuidParam, req.params.id, 'campaign id');
+    const input = parseInput(provisionSchema, req.body);
+    res.status(201).json(await numbers.provision(id, input));
+  });
+  r.get('/campaigns/:id/numbers', async (req, res) => {
+    const id = parseInput(uuidParam, req.params.id, 'campaign id');
+    res.json({ numbers: await numbers.listNumbers(id) });
+  });
+  r.get('/campaigns/:id/pool', async (req, res) => {
+    const id = parseInput(uuidParam, req.params.id, 'campaign id');
+    res.json(await numbers.poolHealth(id));
+  });
+  r.delete('/numbers/:id', requireRole('admin'), async (req, res) => {
+    const id = parseInput(uuidParam, req.params.id, 'number id');
+    res.json(await numbers.release(id));
+  });
+  return r;
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+export const provisionSchema = z
+  .object({
+    count: z.number().int().min(1).max(50),
+    areaCode: z
+      .string()
+      .regex(/^[2-9]\d{2}$/, 'must be a three-digit US area code')
+      .optional(),
+    nearZip: z
+      .string()
+      .regex(/^\d{5}$/, 'must be a five-digit US ZIP code')
+      .optional(),
+    tollFree: z.boolean().optional(),
+    /** `source`: the number shown to visitors who send no visitor id (no lease). */
+    kind: z.enum(['pool', 'source']).default('pool'),
+  })
+  .strict()
+  .refine((v) => !(v.tollFree && (v.areaCode || v.nearZip)), {
+    message: 'tollFree cannot be combined with areaCode or nearZip',
+    path: ['tollFree'],
+  });
+export type ProvisionInput = z.infer<typeof provisionSchema>;
+
+const visitorId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 letters, digits, _ or -');
+
+export const sessionRequestSchema = z.object({
+  siteKey: z.string().min(1, 'is required').max(100),
+  visitorId: visitorId.nullish(),
+  landingUrl: z.string().min(1, 'is required').max(4000),
+  referrer: z.string().max(4000).nullish(),
+  userAgent: z.string().max(1000).nullish(),
+  anonymous: z.boolean().optional(),
+});
+export type SessionRequest = z.infer<typeof sessionRequestSchema>;

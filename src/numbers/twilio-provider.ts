@@ -1,0 +1,52 @@
+import type { Config } from '../shared/config';
+import { createTwilioNumbersApi, type TwilioNumbersApi } from '../shared/twilio';
+import { startTwilioStandin, type TwilioStandin } from './twilio-standin';
+
+/** Fictional account for demo mode; the stand-in only ever sees it on 127.0.0.1. */
+export const DEMO_ACCOUNT_SID = `AC${'de'.repeat(16)}`;
+export const DEMO_AUTH_TOKEN = 'demo-auth-token-not-a-secret';
+
+/**
+ * The numbers API Leadline uses: real Twilio (or TWILIO_API_BASE_URL) when credentials are set;
+ * in demo mode, the real twilio client against an in-process stand-in that sells 555-01XX numbers.
+ */
+export function createNumbersApiProvider(
+  config: Config,
+): TwilioNumbersApi & { close(): Promise<void> } {
+  if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN) {
+    const api = createTwilioNumbersApi({
+      accountSid: config.TWILIO_ACCOUNT_SID,
+      authToken: config.TWILIO_AUTH_TOKEN,
+      baseUrl: config.TWILIO_API_BASE_URL,
+    });
+    return { ...api, close: async () => undefined };
+  }
+  let standin: Promise<TwilioStandin> | undefined;
+  let api: Promise<TwilioNumbersApi> | undefined;
+  const demoApi = () => {
+    if (!api) {
+      standin = startTwilioStandin({
+        accountSid: DEMO_ACCOUNT_SID,
+        authToken: DEMO_AUTH_TOKEN,
+        inventory: 'demo',
+      });
+      api = standin.then((s) =>
+        createTwilioNumbersApi({
+          accountSid: DEMO_ACCOUNT_SID,
+          authToken: DEMO_AUTH_TOKEN,
+          baseUrl: s.baseUrl,
+        }),
+      );
+    }
+    return api;
+  };
+  return {
+    searchAvailable: async (q) => (await demoApi()).searchAvailable(q),
+    buy: async (e164, hooks, name) => (await demoApi()).buy(e164, hooks, name),
+    configure: async (sid, hooks) => (await demoApi()).configure(sid, hooks),
+    release: async (sid) => (await demoApi()).release(sid),
+    close: async () => {
+      if (standin) await (await standin).close();
+    },
+  };
+}
