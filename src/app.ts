@@ -5,6 +5,8 @@ import { errorHandler, notFound, requestContext } from './shared/http';
 import { campaignRoutes } from './campaigns/campaigns.routes';
 import { dniRoutes } from './numbers/dni.routes';
 import { numbersRoutes } from './numbers/numbers.routes';
+import { twilioRoutes } from './calls/twilio.routes';
+import { callsRoutes } from './calls/calls.routes';
 
 /** Wires every feature into one express app; listening is server.ts's job. */
 export function createApp(ctx: AppContext): express.Express {
@@ -28,12 +30,19 @@ export function createApp(ctx: AppContext): express.Express {
   });
 
   app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
+  app.use(
+    twilioRoutes(ctx.calls, {
+      authToken: ctx.config.twilioAuthToken,
+      publicBaseUrl: ctx.config.publicBaseUrl,
+    }),
+  );
 
   const api = express.Router();
   api.use(express.json({ limit: '100kb' }));
   api.use(authenticate((key) => ctx.keys.resolve(key)));
   api.use(campaignRoutes(ctx.campaigns));
   api.use(numbersRoutes(ctx.numbers));
+  api.use(callsRoutes(ctx.calls));
   app.use('/api/v1', api);
 
   app.use(notFound);

@@ -11,6 +11,11 @@ import { createNumbersRepo } from './numbers/numbers.repo';
 import { createNumbersService } from './numbers/numbers.service';
 import { createDniService } from './numbers/dni.service';
 import { createNumbersApiProvider } from './numbers/twilio-provider';
+import { createRoutingService } from './routing/routing.service';
+import { createCallsRepo } from './calls/calls.repo';
+import { createCallService } from './calls/calls.service';
+import { createFallbackCache } from './calls/fallback-cache';
+import { createRetryBuffer } from './calls/retry-buffer';
 
 export interface ContextDeps {
   config: Config;
@@ -49,6 +54,26 @@ export function createContext(deps: ContextDeps) {
     log: logger.child({ feature: 'dni' }),
   });
 
+  const routing = createRoutingService();
+  const callsLog = logger.child({ feature: 'calls' });
+  const fallback = createFallbackCache({ load: () => numbers.fallbackTable(), log: callsLog });
+  fallback.start();
+  const webhookRetry = createRetryBuffer({ log: callsLog });
+  const calls = createCallService({
+    repo: createCallsRepo(database),
+    numbers,
+    campaigns,
+    routing,
+    fallback,
+    retry: webhookRetry,
+    clock,
+    log: callsLog,
+    publicBaseUrl: config.publicBaseUrl,
+    graceSeconds: config.ATTRIBUTION_GRACE_SECONDS,
+    repeatWindowDays: config.REPEAT_CALLER_WINDOW_DAYS,
+    voiceDeadlineMs: config.VOICE_DEADLINE_MS,
+  });
+
   return {
     config,
     database,
@@ -58,8 +83,14 @@ export function createContext(deps: ContextDeps) {
     campaigns,
     numbers,
     dni,
+    routing,
+    calls,
+    fallback,
+    webhookRetry,
     /** Stops what the context started (the demo Twilio stand-in); the database is the caller's. */
     async close() {
+      fallback.stop();
+      webhookRetry.stop();
       await provider?.close();
     },
   };

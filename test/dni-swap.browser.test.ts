@@ -281,7 +281,7 @@ const ACME_BODY = `
 <ul id="others">
   <li>Fax 415-555-0199</li>
   <li>London +44 20 7946 0958 or +442079460958</li>
-  <li>Order #41555501001, ref 1415555010012, +1 415 555 01000</li>
+  <li>Order #41555501001, ref 1415555010012, +1 415 555 01000, part A4155550100</li>
   <li>Open 7-21, 365 days, since 1999, 24/7, v2.4.1</li>
   <li>Toll free 1-800-555-0100</li>
   <li><a href="tel:+14155550101">(415) 555-0101</a></li>
@@ -350,6 +350,8 @@ describe('dni.js in a browser', () => {
 
   async function openPage(init?: (ctx: BrowserContext) => Promise<void>): Promise<Page> {
     context = await browser.newContext();
+    // Fail fast with the waiting step's name instead of hitting jest's timeout.
+    context.setDefaultTimeout(5000);
     if (init) await init(context);
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error));
@@ -405,8 +407,10 @@ describe('dni.js in a browser', () => {
     await page.goto(`${server.siteOrigin}/landing`);
     const live = await settledBody(page, '628');
 
-    const expected = await referencePage('/expected/landing');
-    const original = await referencePage('/original/landing');
+    const [expected, original] = await Promise.all([
+      referencePage('/expected/landing'),
+      referencePage('/original/landing'),
+    ]);
     expect(expected).not.toBe(original);
     expect(live).toBe(expected);
 
@@ -421,6 +425,47 @@ describe('dni.js in a browser', () => {
       referrer: '',
       userAgent: expect.any(String),
     });
+  });
+
+  it('swaps what a single-page app renders after the first swap, without looping', async () => {
+    const page = await openPage();
+    await page.goto(`${server.siteOrigin}/landing`);
+    await settledBody(page, '628');
+
+    await page.evaluate(() => {
+      const w = window as unknown as { mutations: number };
+      w.mutations = 0;
+      new MutationObserver((records) => (w.mutations += records.length)).observe(document.body, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+        attributes: true,
+      });
+      const route = document.createElement('section');
+      route.id = 'route';
+      route.innerHTML = '<p>Call <span>(415)</span> 555-<b>0100</b> or (415) 555-0101</p>';
+      document.body.appendChild(route);
+      const status = document.getElementById('status')?.firstChild;
+      if (status instanceof Text) status.data = 'Now: +1 415 555 0100';
+      document.getElementById('tel1')?.setAttribute('href', 'tel:4155550100');
+    });
+    await page.waitForFunction(
+      () =>
+        document.getElementById('route')?.textContent === 'Call (628) 555-0199 or (415) 555-0101' &&
+        document.getElementById('status')?.textContent === 'Now: +1 628 555 0199' &&
+        document.getElementById('tel1')?.getAttribute('href') === 'tel:+16285550199',
+    );
+    expect(await page.innerHTML('#route')).toBe(
+      '<p>Call <span>(628)</span> 555-<b>0199</b> or (415) 555-0101</p>',
+    );
+
+    // Once settled, nothing keeps rewriting the page (our own edits do not retrigger us).
+    const count = () => page.evaluate(() => (window as unknown as { mutations: number }).mutations);
+    await sleep(300);
+    const settled = await count();
+    await sleep(500);
+    expect(await count()).toBe(settled);
+    expect(sessions.fetched()).toHaveLength(1);
   });
 
   it('keeps the visitor id and reports the original landing page from page 2', async () => {

@@ -51,6 +51,8 @@ export const calls = pgTable(
     callerZip: text('caller_zip'),
     callerCountry: text('caller_country'),
     status: text('status').notNull(),
+    /** What happened, in a marketer's words: answered, voicemail, missed, busy, failed, abandoned, spam. */
+    outcome: text('outcome'),
     statusRank: integer('status_rank').notNull().default(0),
     lastSequence: integer('last_sequence').notNull().default(-1),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
@@ -94,6 +96,8 @@ export const callEvents = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     callSid: text('call_sid').notNull(),
+    /** The parent call's sid for child legs, else the call's own: a call and its legs fold together. */
+    rootCallSid: text('root_call_sid').notNull(),
     kind: text('kind', { enum: ['voice', 'status', 'dial', 'recording', 'fallback'] }).notNull(),
     status: text('status'),
     sequenceNumber: integer('sequence_number'),
@@ -105,6 +109,7 @@ export const callEvents = pgTable(
   (t) => [
     uniqueIndex('call_events_dedupe_uq').on(t.dedupeKey),
     index('call_events_call_idx').on(t.callSid),
+    index('call_events_root_idx').on(t.rootCallSid),
   ],
 );
 

@@ -99,7 +99,10 @@ export const numberLeases = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('number_leases_number_time_idx').on(t.numberId, t.startedAt, t.expiresAt)],
+  (t) => [
+    index('number_leases_number_time_idx').on(t.numberId, t.startedAt, t.expiresAt),
+    index('number_leases_session_idx').on(t.sessionId),
+  ],
 );
 
 /** A lease request that found every pool number taken. */

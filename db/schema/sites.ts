@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** A customer website that embeds dni.js. */
 export const sites = pgTable('sites', {
@@ -45,6 +45,7 @@ export const campaigns = pgTable(
       .notNull()
       .default('share_lru'),
     salesforceCampaignId: text('salesforce_campaign_id'),
+    recordCalls: boolean('record_calls').notNull().default(false),
     scoring: jsonb('scoring').$type<Record<string, unknown>>(),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -57,6 +57,7 @@ async function main() {
     LOG_LEVEL: 'silent',
     LEADLINE_ADMIN_KEY: process.env.LEADLINE_ADMIN_KEY ?? 'bench-admin-key-0123456789',
     PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+    DNI_RATE_LIMIT_PER_MINUTE: '100000000',
   });
   const database = await openDatabase({ url: config.DATABASE_URL, dataDir: null, poolSize: 10 });
   const ctx = createContext({ config, database, logger: createLogger('silent') });

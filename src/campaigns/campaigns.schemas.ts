@@ -43,6 +43,8 @@ export const createCampaignSchema = z
       .default(1800),
     fallbackNumber: e164,
     overflow: z.enum(['share_lru', 'source_number']).default('share_lru'),
+    /** Record the conversation once an agent answers (dual channel). */
+    recordCalls: z.boolean().default(false),
     salesforceCampaignId: z
       .string()
       .regex(/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/, 'must be a 15 or 18 character Salesforce id')

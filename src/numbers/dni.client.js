@@ -4,7 +4,6 @@
  * customers' pages we do not control: every entry point is wrapped so nothing ever throws into
  * the page, and the only global it adds is window.Leadline.refresh().
  */
-/* global window, document, navigator, location, fetch, MutationObserver, URL */
 (function () {
   'use strict';
 
@@ -325,20 +324,26 @@
     var roots = [];
     for (var i = 0; i < records.length && roots.length <= 50; i++) {
       var rec = records[i];
-      var t = rec.target;
+      var el = rec.target.nodeType === 1 ? rec.target : rec.target.parentElement;
+      // Changes in the head, in skipped areas or in detached nodes can hold nothing to swap.
+      if (!el || el.closest(SKIP)) continue;
       if (rec.type === 'attributes') {
-        if (!t.closest(SKIP)) swapAttributes(t);
+        swapAttributes(el);
         continue;
       }
-      var added = rec.addedNodes || [];
-      var allBlocks = added.length > 0;
-      for (var a = 0; a < added.length; a++) {
-        if (added[a].nodeType !== 1 || !BLOCK.test(added[a].tagName)) allBlocks = false;
+      var blocks = [];
+      var inline = rec.type === 'characterData';
+      for (var a = 0; a < rec.addedNodes.length; a++) {
+        var node = rec.addedNodes[a];
+        if (node.nodeType === 3) inline = true;
+        else if (node.nodeType !== 1 || node.matches(SKIP)) continue;
+        else if (BLOCK.test(node.tagName)) blocks.push(node);
+        else inline = true;
       }
-      if (allBlocks) for (a = 0; a < added.length; a++) roots.push(added[a]);
-      else if (t.nodeType === 1 || t.parentElement) {
-        roots.push(blockOf(t.nodeType === 1 ? t : t.parentElement));
-      }
+      // Inline content may complete a number with its neighbours, so its whole block is read
+      // again; an added block stands alone.
+      if (inline) roots.push(blockOf(el));
+      else roots = roots.concat(blocks);
     }
     // Past a few dozen changed places one pass over the page is cheaper than many.
     if (roots.length > 50) roots = [d.documentElement];

@@ -16,6 +16,27 @@ type NewNumber = typeof trackingNumbers.$inferInsert;
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const uid = (id: string) => sql`${id}::uuid`;
 
+export interface LeaseWithVisit {
+  sessionId: string;
+  shared: boolean;
+  startedAt: Date;
+  expiresAt: Date;
+  visitorId: string | null;
+  campaignId: string;
+  siteId: string;
+  landingUrl: string;
+  landingPath: string | null;
+  referrer: string | null;
+  source: string | null;
+  medium: string | null;
+  utmCampaign: string | null;
+  utmTerm: string | null;
+  gclid: string | null;
+  fbclid: string | null;
+  msclkid: string | null;
+  device: string | null;
+}
+
 export interface LeasedNumber {
   id: string;
   e164: string;
@@ -284,6 +305,36 @@ export function createNumbersRepo(database: Database) {
         from run where t >= ${ts(since)} group by 1 order by 1
       `);
       return rows.map((r) => ({ hour: new Date(r.hour), peak: r.peak }));
+    },
+
+    /** Leases of a number that covered `at` or ended at most `graceSeconds` before it, newest first. */
+    async leasesAround(
+      numberId: string,
+      at: Date,
+      graceSeconds: number,
+    ): Promise<LeaseWithVisit[]> {
+      const earliest = new Date(at.getTime() - graceSeconds * 1000);
+      return database.rows<LeaseWithVisit>(sql`
+        select l.session_id as "sessionId", l.shared, l.started_at as "startedAt",
+               l.expires_at as "expiresAt", s.visitor_id as "visitorId", s.campaign_id as "campaignId",
+               s.site_id as "siteId", s.landing_url as "landingUrl", s.landing_path as "landingPath",
+               s.referrer, s.source, s.medium, s.utm_campaign as "utmCampaign", s.utm_term as "utmTerm",
+               s.gclid, s.fbclid, s.msclkid, s.device
+        from number_leases l join visitor_sessions s on s.id = l.session_id
+        where l.number_id = ${uid(numberId)} and l.started_at <= ${ts(at)}
+          and l.expires_at >= ${ts(earliest)}
+        order by l.expires_at desc, l.started_at desc
+        limit 20
+      `);
+    },
+
+    /** Active numbers with their campaign's fallback: the cache that answers calls when the DB cannot. */
+    async fallbackTable(): Promise<{ e164: string; fallbackNumber: string }[]> {
+      return database.rows(sql`
+        select t.e164, c.fallback_number as "fallbackNumber"
+        from tracking_numbers t join campaigns c on c.id = t.campaign_id
+        where t.status = 'active'
+      `);
     },
 
     async leaseHistory(numberId: string) {

@@ -170,6 +170,22 @@ export function createNumbersService(deps: NumbersServiceDeps) {
       };
     },
 
+    /** The active tracking number for a dialled `To`, or undefined for a number Leadline does not own. */
+    findByE164: (e164: string) => repo.findActiveByE164(e164),
+
+    /** Which visits held a number around the time a call started (for attribution). */
+    async leasesAround(numberId: string, at: Date, graceSeconds: number) {
+      const rows = await repo.leasesAround(numberId, at, graceSeconds);
+      // Drivers differ on whether raw timestamps come back as Date or string.
+      return rows.map((r) => ({
+        ...r,
+        startedAt: new Date(r.startedAt),
+        expiresAt: new Date(r.expiresAt),
+      }));
+    },
+
+    fallbackTable: () => repo.fallbackTable(),
+
     async listNumbers(campaignId: string) {
       await deps.campaigns.getCampaign(campaignId);
       return (await repo.listNumbers(campaignId)).map(numberOut);

@@ -1,10 +1,9 @@
-import type { Config } from '../shared/config';
+import { DEMO_TWILIO_ACCOUNT_SID, DEMO_TWILIO_AUTH_TOKEN, type Config } from '../shared/config';
 import { createTwilioNumbersApi, type TwilioNumbersApi } from '../shared/twilio';
 import { startTwilioStandin, type TwilioStandin } from './twilio-standin';
 
-/** Fictional account for demo mode; the stand-in only ever sees it on 127.0.0.1. */
-export const DEMO_ACCOUNT_SID = `AC${'de'.repeat(16)}`;
-export const DEMO_AUTH_TOKEN = 'demo-auth-token-not-a-secret';
+const DEMO_ACCOUNT_SID = DEMO_TWILIO_ACCOUNT_SID;
+const DEMO_AUTH_TOKEN = DEMO_TWILIO_AUTH_TOKEN;
 
 /**
  * The numbers API Leadline uses: real Twilio (or TWILIO_API_BASE_URL) when credentials are set;

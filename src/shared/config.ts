@@ -49,9 +49,14 @@ const envSchema = z.object({
   ATTRIBUTION_GRACE_SECONDS: int(900),
   REPEAT_CALLER_WINDOW_DAYS: int(30, 1),
   CALLER_RETENTION_DAYS: int(730, 1),
+  VOICE_DEADLINE_MS: int(2000, 100),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Demo mode's fictional Twilio account: only the in-process stand-in and simulator use it. */
+export const DEMO_TWILIO_ACCOUNT_SID = `AC${'de'.repeat(16)}`;
+export const DEMO_TWILIO_AUTH_TOKEN = 'demo-auth-token-not-a-secret';
 
 export interface Config extends Env {
   /** The URL Twilio calls; webhook signatures are checked against it. */
@@ -59,6 +64,8 @@ export interface Config extends Env {
   database: 'embedded' | 'postgres';
   /** True when no Twilio credentials are set: fictional numbers and the carrier simulator. */
   demoMode: boolean;
+  /** The token webhook signatures are checked with (the demo token in demo mode). */
+  twilioAuthToken: string;
 }
 
 export class ConfigError extends Error {}
@@ -81,5 +88,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     database: e.DATABASE_URL ? 'postgres' : 'embedded',
     demoMode: !e.TWILIO_ACCOUNT_SID,
+    twilioAuthToken: e.TWILIO_AUTH_TOKEN ?? DEMO_TWILIO_AUTH_TOKEN,
   };
 }

@@ -1,6 +1,13 @@
+import { createHmac } from 'node:crypto';
 import { distance as zipDistance } from 'zipcodes';
 import { startTwilioStandin, type TwilioStandin } from '../numbers/twilio-standin';
-import { createTwilioNumbersApi, TwilioApiError, type TwilioNumbersApi } from './twilio';
+import {
+  createTwilioNumbersApi,
+  isValidTwilioSignature,
+  signTwilioRequest,
+  TwilioApiError,
+  type TwilioNumbersApi,
+} from './twilio';
 
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
 const AUTH_TOKEN = 'standin-auth-token';
@@ -207,5 +214,46 @@ describe('createTwilioNumbersApi, demo inventory', () => {
     for (const n of [...local, ...nearSf]) expect(n.e164).toMatch(/^\+1[2-9]\d{2}55501\d{2}$/);
     expect(nearSf).toHaveLength(20);
     await expect(api.searchAvailable({ tollFree: true, limit: 5 })).resolves.toEqual([]);
+  });
+});
+
+describe('webhook signatures', () => {
+  const token = 'webhook-auth-token';
+  const url = 'https://leadline.test/twilio/status?attempt=1';
+  const params = { CallSid: `CA${'ab'.repeat(16)}`, CallStatus: 'completed', CallDuration: '42' };
+
+  it('signs as Twilio does: HMAC-SHA1 over the URL and the params sorted by name, base64', () => {
+    const data = `${url}CallDuration42CallSid${params.CallSid}CallStatuscompleted`;
+    const expected = createHmac('sha1', token).update(data, 'utf8').digest('base64');
+
+    expect(signTwilioRequest(token, url, params)).toBe(expected);
+  });
+
+  it('accepts the signature it made for the same URL and params', () => {
+    const signature = signTwilioRequest(token, url, params);
+
+    expect(isValidTwilioSignature(token, signature, url, params)).toBe(true);
+  });
+
+  it('rejects a tampered param, a wrong URL, an added param and another auth token', () => {
+    const signature = signTwilioRequest(token, url, params);
+
+    expect(isValidTwilioSignature(token, signature, url, { ...params, CallDuration: '4200' })).toBe(
+      false,
+    );
+    expect(
+      isValidTwilioSignature(token, signature, 'https://evil.test/twilio/status', params),
+    ).toBe(false);
+    expect(isValidTwilioSignature(token, signature, url.replace('?attempt=1', ''), params)).toBe(
+      false,
+    );
+    expect(isValidTwilioSignature(token, signature, url, { ...params, Extra: '' })).toBe(false);
+    expect(isValidTwilioSignature('another-token', signature, url, params)).toBe(false);
+  });
+
+  it('rejects a missing or empty signature and a malformed URL without throwing', () => {
+    expect(isValidTwilioSignature(token, undefined, url, params)).toBe(false);
+    expect(isValidTwilioSignature(token, '', url, params)).toBe(false);
+    expect(isValidTwilioSignature(token, 'abc', 'not a url', params)).toBe(false);
   });
 });

@@ -169,6 +169,38 @@ function optional<K extends string, V>(key: K, value: V | null | undefined): { [
 }
 
 // ---------------------------------------------------------------------------------------------
+// Webhooks: signatures
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The `X-Twilio-Signature` Twilio sends for a form-encoded POST to `url` (the full URL as Twilio
+ * requested it, with any query string); the carrier simulator and tests sign with it.
+ */
+export function signTwilioRequest(
+  authToken: string,
+  url: string,
+  params: Record<string, string>,
+): string {
+  return twilio.getExpectedTwilioSignature(authToken, url, params);
+}
+
+/** Whether `signature` is what Twilio would send for these params posted to `url`. */
+export function isValidTwilioSignature(
+  authToken: string,
+  signature: string | undefined,
+  url: string,
+  params: Record<string, string>,
+): boolean {
+  if (!signature) return false;
+  try {
+    return twilio.validateRequest(authToken, signature, url, params);
+  } catch {
+    // validateRequest re-parses the URL with `new URL()`, which throws on a malformed one.
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // REST client plumbing
 // ---------------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ export async function buildCampaign(ctx: AppContext, overrides: Partial<CreateCa
     holdSeconds: 1800,
     fallbackNumber: '+14155550199',
     overflow: 'share_lru',
+    recordCalls: false,
     ...overrides,
   });
 }

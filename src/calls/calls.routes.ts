@@ -1,0 +1,134 @@
+import { Router } from 'express';
+import { requireRole } from '../shared/auth';
+import { ValidationError } from '../shared/errors';
+import { parseInput, uuidParam } from '../shared/validation';
+import type { CallRow } from './calls.repo';
+import type { CallService } from './calls.service';
+import { blockSchema, listCallsQuery } from './calls.schemas';
+
+export const callOut = (c: CallRow) => ({
+  callSid: c.callSid,
+  status: c.status,
+  outcome: c.outcome,
+  from: c.fromNumber,
+  to: c.toNumber,
+  direction: c.direction,
+  campaignId: c.campaignId,
+  siteId: c.siteId,
+  trackingNumberId: c.trackingNumberId,
+  sessionId: c.sessionId,
+  visitorId: c.visitorId,
+  attribution: c.attribution,
+  attributionCandidates: c.attributionCandidates,
+  source: c.source,
+  medium: c.medium,
+  utmCampaign: c.utmCampaign,
+  keyword: c.keyword,
+  landingUrl: c.landingUrl,
+  referrer: c.referrer,
+  gclid: c.gclid,
+  fbclid: c.fbclid,
+  msclkid: c.msclkid,
+  device: c.device,
+  caller: {
+    name: c.callerName,
+    city: c.callerCity,
+    state: c.callerState,
+    zip: c.callerZip,
+    country: c.callerCountry,
+  },
+  startedAt: c.startedAt,
+  answeredAt: c.answeredAt,
+  endedAt: c.endedAt,
+  ringSeconds: c.ringSeconds,
+  durationSeconds: c.durationSeconds,
+  talkSeconds: c.talkSeconds,
+  dialStatus: c.dialStatus,
+  agentId: c.agentId,
+  answeredBy: c.answeredBy,
+  recording: c.recordingUrl
+    ? { url: c.recordingUrl, sid: c.recordingSid, seconds: c.recordingSeconds }
+    : null,
+  firstTime: c.firstTime,
+  previousCalls: c.previousCalls,
+  spam: c.spam,
+  score: c.score,
+});
+
+const encodeCursor = (c: CallRow) =>
+  Buffer.from(`${c.startedAt.toISOString()}|${c.callSid}`).toString('base64url');
+function decodeCursor(cursor: string) {
+  const [at, sid] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const startedAt = new Date(at ?? '');
+  if (!sid || !Number.isFinite(startedAt.getTime())) {
+    throw new ValidationError('invalid query: cursor: not a cursor this API returned', [
+      { field: 'cursor', message: 'invalid' },
+    ]);
+  }
+  return { startedAt, callSid: sid };
+}
+
+/** /api/v1/calls and the block list; mounted behind authentication. */
+export function callsRoutes(calls: CallService): Router {
+  const r = Router();
+  r.get('/calls', async (req, res) => {
+    const q = parseInput(listCallsQuery, req.query, 'query');
+    const rows = await calls.listCalls({
+      campaignId: q.campaignId,
+      since: q.since,
+      until: q.until,
+      status: q.status,
+      outcome: q.outcome,
+      attribution: q.attribution,
+      cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+      limit: q.limit + 1,
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    res.json({
+      calls: page.map(callOut),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+    });
+  });
+  r.get('/calls/:sid', async (req, res) => {
+    const sid = req.params.sid;
+    if (!/^CA[0-9a-fA-F]{32}$/.test(sid)) {
+      throw new ValidationError('invalid call sid: must be CA followed by 32 hex digits', [
+        { field: 'sid', message: 'invalid' },
+      ]);
+    }
+    const { call, legs, events } = await calls.getCall(sid);
+    res.json({
+      ...callOut(call),
+      legs: legs.map((l) => ({
+        callSid: l.callSid,
+        to: l.toNumber,
+        status: l.status,
+        answeredAt: l.answeredAt,
+        endedAt: l.endedAt,
+        durationSeconds: l.durationSeconds,
+      })),
+      events: events.map((e) => ({
+        callSid: e.callSid,
+        kind: e.kind,
+        status: e.status,
+        sequenceNumber: e.sequenceNumber,
+        timestamp: e.twilioTimestamp,
+        receivedAt: e.receivedAt,
+      })),
+    });
+  });
+
+  r.get('/blocked-numbers', async (_req, res) => {
+    res.json({ blocked: await calls.listBlocked() });
+  });
+  r.post('/blocked-numbers', requireRole('admin'), async (req, res) => {
+    const input = parseInput(blockSchema, req.body);
+    res.status(201).json(await calls.block(input.pattern, input.reason ?? null));
+  });
+  r.delete('/blocked-numbers/:id', requireRole('admin'), async (req, res) => {
+    await calls.unblock(parseInput(uuidParam, req.params.id, 'blocked number id'));
+    res.status(204).end();
+  });
+  return r;
+}
