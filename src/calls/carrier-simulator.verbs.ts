@@ -158,7 +158,11 @@ export async function dial(ctx: CallContext, verb: TwimlNode, documentUrl: strin
   return { twiml: next, url: action.url };
 }
 
-export async function record(ctx: CallContext, verb: TwimlNode, documentUrl: string): Promise<void> {
+export async function record(
+  ctx: CallContext,
+  verb: TwimlNode,
+  documentUrl: string,
+): Promise<void> {
   const { state } = ctx;
   state.answeredAt ??= state.clock;
   // Only a 'voicemail' caller speaks after the beep; anyone else hangs up without a message.
@@ -206,7 +210,12 @@ export async function record(ctx: CallContext, verb: TwimlNode, documentUrl: str
 }
 
 /** A <Dial>ed leg: Twilio shows the caller's number to the agent unless callerId says otherwise. */
-function childLeg(parent: LegIdentity, callSid: string, to: string, callerId?: string): LegIdentity {
+function childLeg(
+  parent: LegIdentity,
+  callSid: string,
+  to: string,
+  callerId?: string,
+): LegIdentity {
   return {
     accountSid: parent.accountSid,
     callSid,
