@@ -30,14 +30,19 @@ afterAll(async () => {
 });
 
 async function finalRecord(callSid: string) {
-  const res = await request(t.app).get(`/api/v1/calls/${callSid}`).set('Authorization', t.admin).expect(200);
+  const res = await request(t.app)
+    .get(`/api/v1/calls/${callSid}`)
+    .set('Authorization', t.admin)
+    .expect(200);
   const { events: _events, ...call } = res.body as Record<string, unknown>;
   return call;
 }
 
 async function forget(callSid: string) {
   await t.ctx.database.rows(sql`delete from call_events where root_call_sid = ${callSid}`);
-  await t.ctx.database.rows(sql`delete from calls where call_sid = ${callSid} or parent_call_sid = ${callSid}`);
+  await t.ctx.database.rows(
+    sql`delete from calls where call_sid = ${callSid} or parent_call_sid = ${callSid}`,
+  );
 }
 
 async function replay(placed: PlacedCall, rng: () => number) {
@@ -51,7 +56,11 @@ async function replay(placed: PlacedCall, rng: () => number) {
   }
   for (const d of sends) {
     const sig = signTwilioRequest(TEST_AUTH_TOKEN, `${PUBLIC_BASE_URL}${d.path}`, d.params);
-    const res = await request(t.app).post(d.path).type('form').set('X-Twilio-Signature', sig).send(d.params);
+    const res = await request(t.app)
+      .post(d.path)
+      .type('form')
+      .set('X-Twilio-Signature', sig)
+      .send(d.params);
     expect(res.status).toBeLessThan(300);
   }
   return sends.map((d) => d.kind);
@@ -78,7 +87,11 @@ describe('call webhooks in any order, with duplicates', () => {
       talkSeconds: 130,
     });
     const baseline = await finalRecord(placed.callSid);
-    expect(baseline).toMatchObject({ attribution: 'exact', sessionId: v.body.sessionId, status: placed.expected.status });
+    expect(baseline).toMatchObject({
+      attribution: 'exact',
+      sessionId: v.body.sessionId,
+      status: placed.expected.status,
+    });
 
     const rng = mulberry32(outcome.length * 1000 + 17);
     const orders = new Set<string>();

@@ -69,6 +69,8 @@ const blockedBy = (patterns: string[], from: string) => patterns.find((p) => fro
 export function createCallService(deps: CallServiceDeps) {
   const { repo, numbers, campaigns, routing, fallback, retry, clock, log } = deps;
   const url = (path: string) => `${deps.publicBaseUrl}${path}`;
+  // Callbacks wait a little longer than the caller-facing voice answer; Twilio gives up at 15 s.
+  const writeDeadline = deps.voiceDeadlineMs * 2.5;
   let blockCache: { patterns: string[]; at: number } | undefined;
 
   async function blockPatterns(): Promise<string[]> {
@@ -313,15 +315,15 @@ export function createCallService(deps: CallServiceDeps) {
 
     /** POST /twilio/fallback (the number's VoiceFallbackUrl): Twilio could not get TwiML from us. */
     async voiceFallback(params: TwilioParams): Promise<string> {
-      await record('fallback', params, 1_000);
+      await record('fallback', params, deps.voiceDeadlineMs / 2);
       return fallbackTwiml(params.To ?? '');
     },
 
-    status: (params: TwilioParams) => record('status', params, 5_000),
+    status: (params: TwilioParams) => record('status', params, writeDeadline),
 
     /** POST /twilio/dial-status: the dialled leg ended; offer voicemail when no one answered. */
     async dialStatus(params: TwilioParams): Promise<string> {
-      await record('dial', params, 3_000);
+      await record('dial', params, writeDeadline);
       const s = params.DialCallStatus;
       if (s === 'no-answer' || s === 'busy' || s === 'failed') {
         return twiml.response(
