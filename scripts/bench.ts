@@ -61,6 +61,19 @@ async function load(
         path: req.path,
         headers: { 'content-type': 'application/json', ...req.headers },
         ...(req.body ? { setupRequest: (r) => ({ ...r, body: req.body?.() }) } : {}),
+        ...(req.next
+          ? {
+              setupRequest: (r) => {
+                const built = req.next?.();
+                if (!built) return r;
+                const headers: Record<string, string> = {};
+                for (const [k, v] of Object.entries({ ...r.headers, ...built.headers })) {
+                  if (typeof v === 'string') headers[k.toLowerCase()] = v;
+                }
+                return { ...r, body: built.body, headers };
+              },
+            }
+          : {}),
       },
     ],
   });

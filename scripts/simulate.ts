@@ -195,55 +195,13 @@ export function buildVisits(count: number, rng: Rng): Visit[] {
   });
 }
 
-const CALLER_ZIPS = [
-  '10001',
-  '02108',
-  '19103',
-  '20001',
-  '30303',
-  '33130',
-  '60601',
-  '75201',
-  '77002',
-  '80202',
-  '85004',
-  '90012',
-  '94103',
-  '98101',
-  '97204',
-  '55401',
-  '63101',
-  '48226',
-  '37203',
-  '28202',
-  '70112',
-  '84101',
-  '89101',
-  '92101',
-  '96813',
-];
-const CALLER_AREA_CODES = [
-  '212',
-  '617',
-  '215',
-  '202',
-  '404',
-  '305',
-  '312',
-  '214',
-  '713',
-  '303',
-  '602',
-  '213',
-  '415',
-  '206',
-  '503',
-  '612',
-  '314',
-  '313',
-  '615',
-  '704',
-];
+// Callers from all over the US, so routing and the screen-pop see a spread of places.
+const CALLER_ZIPS = (
+  '10001 02108 19103 20001 30303 33130 60601 75201 77002 80202 85004 90012 94103 ' +
+  '98101 97204 55401 63101 48226 37203 28202 70112 84101 89101 92101 96813'
+).split(' ');
+const CALLER_AREA_CODES =
+  '212 617 215 202 404 305 312 214 713 303 602 213 415 206 503 612 314 313 615 704'.split(' ');
 
 /** How callers' calls end, in rough proportion to a small business's phone line. */
 const OUTCOMES: [CallOutcome, number][] = [
@@ -380,6 +338,7 @@ export function leadlineClient(base: string, adminKey: string, fetchImpl: typeof
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    allowNotFound = false,
   ): Promise<{ status: number; body: T }> {
     for (let attempt = 1; ; attempt++) {
       const res = await fetchImpl(`${base}${path}`, {
@@ -397,8 +356,8 @@ export function leadlineClient(base: string, adminKey: string, fetchImpl: typeof
         await new Promise((r) => setTimeout(r, Math.min(60, Math.max(1, wait)) * 1000));
         continue;
       }
-      const parsed = text ? (JSON.parse(text) as T) : (undefined as T);
-      if (res.status >= 400 && res.status !== 404) {
+      const parsed = parseJson(text) as T;
+      if (res.status >= 400 && !(res.status === 404 && allowNotFound)) {
         const error = (parsed as { error?: { message?: string } } | undefined)?.error;
         throw new Error(`${method} ${path}: ${res.status} ${error?.message ?? text}`);
       }
@@ -408,7 +367,9 @@ export function leadlineClient(base: string, adminKey: string, fetchImpl: typeof
   const admin = { Authorization: `Bearer ${adminKey}` };
   return {
     api: <T = Json>(method: string, path: string, body?: unknown) =>
-      call<T>(method, `/api/v1${path}`, body, admin).then((r) => r),
+      call<T>(method, `/api/v1${path}`, body, admin),
+    /** A GET that may find nothing: status 404 comes back instead of throwing. */
+    find: <T = Json>(path: string) => call<T>('GET', `/api/v1${path}`, undefined, admin, true),
     startSession: (visit: Visit, siteKey: string) =>
       call<{
         visitorId: string;
@@ -429,6 +390,15 @@ export function leadlineClient(base: string, adminKey: string, fetchImpl: typeof
   };
 }
 type LeadlineClient = ReturnType<typeof leadlineClient>;
+
+/** Leadline answers JSON; anything else (a proxy's HTML page) is kept out of the way. */
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 interface Site {
   id: string;
@@ -530,11 +500,15 @@ export async function runSimulation(
     rng,
   });
   const placed = [];
+  let skipped = 0;
   for (const caller of planCallers(visits.length, opts.calls, rng)) {
     const session = sessions[caller.visit];
     const visit = visits[caller.visit];
-    if (!session?.number || !visit) continue; // shown no tracking number: nothing to call
-    if (new Date(session.expiresAt).getTime() <= Date.now()) continue; // lease gone: not this test
+    // Shown no tracking number, or the lease is gone: not a call this run can judge.
+    if (!session?.number || !visit || new Date(session.expiresAt).getTime() <= Date.now()) {
+      skipped++;
+      continue;
+    }
     const call = await carrier.placeCall({
       from: caller.from,
       to: session.number.e164,
@@ -554,15 +528,17 @@ export async function runSimulation(
     placed.push({ caller, session, visit, call });
   }
 
+  if (skipped) log(`calls: ${skipped} visitors had no live tracking number to call; skipped`);
+
   const results: CallResult[] = [];
   for (const p of placed) {
-    const res = await client.api<{
+    const res = await client.find<{
       attribution?: string;
       visitorId?: string | null;
       sessionId?: string | null;
       status?: string;
       durationSeconds?: number | null;
-    }>('GET', `/calls/${p.call.callSid}`);
+    }>(`/calls/${p.call.callSid}`);
     const record = res.status === 200 ? res.body : null;
     results.push({
       callSid: p.call.callSid,

@@ -8,7 +8,7 @@ import { createContext } from '../../src/context';
 import { loadConfig } from '../../src/shared/config';
 import { openDatabase } from '../../src/shared/db';
 import { createLogger } from '../../src/shared/logger';
-import { scenarios } from './scenarios';
+import { BENCH_PUBLIC_URL, scenarios } from './scenarios';
 
 function send(msg: unknown) {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
@@ -56,7 +56,7 @@ async function main() {
     DATABASE_URL: bench?.url ?? '',
     LOG_LEVEL: 'silent',
     LEADLINE_ADMIN_KEY: process.env.LEADLINE_ADMIN_KEY ?? 'bench-admin-key-0123456789',
-    PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+    PUBLIC_BASE_URL: BENCH_PUBLIC_URL,
     DNI_RATE_LIMIT_PER_MINUTE: '100000000',
   });
   const database = await openDatabase({ url: config.DATABASE_URL, dataDir: null, poolSize: 10 });

@@ -160,35 +160,43 @@ export function createCallService(deps: CallServiceDeps) {
         ? receivedAt
         : new Date(twilioTimestamp.getTime() - (Number.isFinite(duration) ? duration * 1000 : 0));
 
-    // Reads for a new call happen before the transaction: the embedded database has one connection.
-    const existing = await repo.findCall(root);
+    // Reads for a new call happen before the transaction: the embedded database has one
+    // connection. The voice webhook is a call's first, so it skips looking for an existing row.
+    const existing = kind === 'voice' ? undefined : await repo.findCall(root);
     const identity =
       isOwn && (!existing || !existing.toNumber)
         ? await identify(params, existing?.startedAt ?? startGuess)
         : undefined;
+    const event: StoredEvent & { rootCallSid: string } = {
+      callSid,
+      rootCallSid: root,
+      kind,
+      status:
+        kind === 'dial'
+          ? (params.DialCallStatus ?? null)
+          : (params.RecordingStatus ?? params.CallStatus ?? null),
+      sequenceNumber: params.SequenceNumber ? Number.parseInt(params.SequenceNumber, 10) : null,
+      twilioTimestamp,
+      dedupeKey: dedupeKey(kind, params),
+      params,
+      receivedAt,
+    };
 
     return repo.transaction(async (tx) => {
-      const inserted = await repo.insertEvent(tx, {
-        callSid,
-        rootCallSid: root,
-        kind,
-        status:
-          kind === 'dial'
-            ? (params.DialCallStatus ?? null)
-            : (params.RecordingStatus ?? params.CallStatus ?? null),
-        sequenceNumber: params.SequenceNumber ? Number.parseInt(params.SequenceNumber, 10) : null,
-        twilioTimestamp,
-        dedupeKey: dedupeKey(kind, params),
-        params,
-        receivedAt,
-      });
-      if (!inserted) return false;
-      await repo.ensureCall(tx, {
+      if (!(await repo.insertEvent(tx, event))) return false;
+      const alone = isOwn
+        ? deriveCall([event], new Map(), { spam: identity?.spam === true })
+        : undefined;
+      const created = await repo.ensureCall(tx, {
         callSid: root,
         status: 'ringing',
         startedAt: startGuess,
         ...identity,
+        ...(alone ? { ...alone, startedAt: alone.startedAt ?? startGuess } : {}),
       });
+      // A new call whose first event is this one: the row just written is the whole fold. Any
+      // event racing in for the same call waits on that row and folds everything after us.
+      if (created && isOwn) return true;
       if (!isOwn) {
         await repo.ensureCall(tx, {
           callSid,

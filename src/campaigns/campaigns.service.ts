@@ -16,6 +16,7 @@ export function createCampaignService(deps: { repo: CampaignsRepo }) {
   const { repo } = deps;
   /** Campaigns per site for the DNI hot path; cleared on every write on this node. */
   const bySiteCache = new Map<string, { rows: CampaignRow[]; at: number }>();
+  const byIdCache = new Map<string, { row: CampaignRow; at: number }>();
   const CACHE_MS = 5_000;
 
   async function assertSingleDefault(siteId: string, match: CampaignMatch, exceptId?: string) {
@@ -63,6 +64,7 @@ export function createCampaignService(deps: { repo: CampaignsRepo }) {
       if (!current) throw new NotFoundError('campaign', 'campaign_not_found');
       if (input.match) await assertSingleDefault(current.siteId, input.match, id);
       bySiteCache.delete(current.siteId);
+      byIdCache.delete(id);
       const row = await repo.updateCampaign(id, input);
       if (!row) throw new NotFoundError('campaign', 'campaign_not_found');
       return row;
@@ -70,6 +72,15 @@ export function createCampaignService(deps: { repo: CampaignsRepo }) {
     async getCampaign(id: string): Promise<CampaignRow> {
       const row = await repo.findCampaign(id);
       if (!row) throw new NotFoundError('campaign', 'campaign_not_found');
+      return row;
+    },
+    /** getCampaign for hot paths (every incoming call), cached for a few seconds. */
+    async getCampaignCached(id: string): Promise<CampaignRow> {
+      const hit = byIdCache.get(id);
+      if (hit && Date.now() - hit.at < CACHE_MS) return hit.row;
+      const row = await this.getCampaign(id);
+      if (byIdCache.size > 10_000) byIdCache.clear();
+      byIdCache.set(id, { row, at: Date.now() });
       return row;
     },
     listCampaigns: (siteId?: string) => repo.listCampaigns(siteId),

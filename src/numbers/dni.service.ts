@@ -5,7 +5,7 @@ import type { Logger } from '../shared/logger';
 import type { CampaignService } from '../campaigns/campaigns.service';
 import type { CampaignRow, SiteRow } from '../campaigns/campaigns.repo';
 import { matchCampaign } from './matching';
-import type { LeasedNumber, NumbersRepo, SessionRow } from './numbers.repo';
+import type { NumbersRepo } from './numbers.repo';
 import type { SessionRequest } from './numbers.schemas';
 import { numberView } from './phone';
 import { hasSourceSignal, parseVisit, type VisitInfo } from './visit';
@@ -41,7 +41,7 @@ export function createDniService(deps: DniDeps) {
 
   async function siteByKey(siteKey: string): Promise<SiteRow> {
     const hit = siteCache.get(siteKey);
-    let site = hit && Date.now() - hit.at < SITE_CACHE_MS ? hit.site : undefined;
+    let site = hit?.site;
     if (!hit || Date.now() - hit.at >= SITE_CACHE_MS) {
       site = await campaigns.findSiteByKey(siteKey);
       if (siteCache.size > 10_000) siteCache.clear();
@@ -51,83 +51,18 @@ export function createDniService(deps: DniDeps) {
     return site;
   }
 
-  function answer(
-    site: SiteRow,
-    campaign: CampaignRow,
-    session: { id: string; visitorId: string | null } | null,
-    number: LeasedNumber | undefined,
-    expiresAt: Date | null,
-    shared: boolean,
-  ): SessionAnswer {
+  async function anonymous(site: SiteRow, campaign: CampaignRow): Promise<SessionAnswer> {
+    const source = await repo.sourceNumber(campaign.id);
     return {
-      visitorId: session?.visitorId ?? null,
-      sessionId: session?.id ?? null,
+      visitorId: null,
+      sessionId: null,
       campaignId: campaign.id,
-      number: number ? numberView(number) : null,
-      expiresAt: expiresAt?.toISOString() ?? null,
-      shared,
+      number: source ? numberView(source) : null,
+      expiresAt: null,
+      shared: true,
       holdSeconds: campaign.holdSeconds,
       swapTargets: site.swapTargets,
     };
-  }
-
-  /** A lease for a session that has none (new, or its lease lapsed and the number moved on). */
-  async function leaseFor(
-    campaign: CampaignRow,
-    session: SessionRow,
-    now: Date,
-    expiresAt: Date,
-  ): Promise<{ number: LeasedNumber | undefined; shared: boolean }> {
-    const args = { campaignId: campaign.id, sessionId: session.id, now, expiresAt };
-    const leased = await repo.leaseIdleNumber(args);
-    if (leased) {
-      await repo.touchSession(session.id, { numberId: leased.id, shared: false, lastSeenAt: now });
-      return { number: leased, shared: false };
-    }
-    const { size } = await repo.poolCounts(campaign.id, now);
-    if (size > 0) await repo.recordExhaustion(campaign.id, session.id, size, now);
-    log.warn({ campaignId: campaign.id, poolSize: size }, 'number pool exhausted');
-    if (campaign.overflow === 'share_lru' && size > 0) {
-      const sharedNumber = await repo.shareLeastRecentNumber(args);
-      if (sharedNumber) {
-        await repo.touchSession(session.id, {
-          numberId: sharedNumber.id,
-          shared: true,
-          lastSeenAt: now,
-        });
-        return { number: sharedNumber, shared: true };
-      }
-    }
-    // No pool (or overflow to the source number): the visit is recorded but not individually tracked.
-    await repo.touchSession(session.id, { lastSeenAt: now });
-    return { number: await repo.sourceNumber(campaign.id), shared: true };
-  }
-
-  async function renew(
-    campaign: CampaignRow,
-    session: SessionRow,
-    now: Date,
-    expiresAt: Date,
-  ): Promise<{ number: LeasedNumber | undefined; shared: boolean }> {
-    if (session.numberId && session.shared) {
-      if (await repo.renewSharedLease(session.id, session.numberId, now, expiresAt)) {
-        await repo.touchSession(session.id, { lastSeenAt: now });
-        const n = await repo.findNumber(session.numberId);
-        if (n) return { number: n, shared: true };
-      }
-    } else if (session.numberId) {
-      const renewed = await repo.renewLease({
-        numberId: session.numberId,
-        sessionId: session.id,
-        now,
-        expiresAt,
-      });
-      if (renewed) {
-        await repo.touchSession(session.id, { lastSeenAt: now });
-        return { number: renewed, shared: false };
-      }
-    }
-    return leaseFor(campaign, session, now, expiresAt);
   }
 
   return {
@@ -153,73 +88,55 @@ export function createDniService(deps: DniDeps) {
       }
       const siteCampaigns = await campaigns.campaignsForSite(site.id);
       const campaign = matchCampaign(siteCampaigns, visit);
-      if (!campaign)
+      if (!campaign) {
         throw new NotFoundError(
           'campaign for this visit (the site has no default campaign)',
           'no_matching_campaign',
         );
-
+      }
       // No visitor id (Do-Not-Track, no consent) and bots: the campaign's source number, no lease.
-      if (input.anonymous || visit.device === 'bot') {
-        return {
-          body: answer(site, campaign, null, await repo.sourceNumber(campaign.id), null, true),
-          site,
-        };
-      }
+      if (input.anonymous || visit.device === 'bot')
+        return { body: await anonymous(site, campaign), site };
 
-      const now = clock.now();
-      const expiresAt = new Date(now.getTime() + campaign.holdSeconds * 1000);
-      if (input.visitorId) {
-        const longestHold = Math.max(...siteCampaigns.map((c) => c.holdSeconds));
-        const recent = await repo.findRecentSession(
-          site.id,
-          input.visitorId,
-          new Date(now.getTime() - longestHold * 1000),
-        );
-        const recentCampaign = recent && siteCampaigns.find((c) => c.id === recent.campaignId);
-        const live =
-          recent &&
-          recentCampaign &&
-          recent.lastSeenAt.getTime() + recentCampaign.holdSeconds * 1000 > now.getTime();
-        // Same visit unless the visitor came back through a different campaign's source.
-        if (
-          live &&
-          recentCampaign &&
-          (recentCampaign.id === campaign.id || !hasSourceSignal(visit))
-        ) {
-          const hold = new Date(now.getTime() + recentCampaign.holdSeconds * 1000);
-          const r = await renew(recentCampaign, recent, now, hold);
-          return { body: answer(site, recentCampaign, recent, r.number, hold, r.shared), site };
-        }
-      }
-
-      const session = await repo.insertSession({
+      const touched = await repo.touchSession({
         siteId: site.id,
         campaignId: campaign.id,
-        visitorId: input.visitorId ?? newVisitorId(),
-        landingUrl: visit.landingUrl,
-        landingPath: visit.landingPath,
-        referrer: visit.referrer,
-        referrerDomain: visit.referrerDomain,
-        source: visit.source,
-        medium: visit.medium,
-        utmCampaign: visit.utmCampaign,
-        utmTerm: visit.utmTerm,
-        utmContent: visit.utmContent,
-        gclid: visit.gclid,
-        fbclid: visit.fbclid,
-        msclkid: visit.msclkid,
-        device: visit.device,
-        userAgent: input.userAgent?.slice(0, 500) ?? null,
-        createdAt: now,
-        lastSeenAt: now,
+        visitorId: input.visitorId ?? null,
+        newVisitorId: newVisitorId(),
+        newVisit: hasSourceSignal(visit),
+        maxHoldSeconds: Math.max(...siteCampaigns.map((c) => c.holdSeconds)),
+        now: clock.now(),
+        visit: {
+          landingUrl: visit.landingUrl,
+          landingPath: visit.landingPath,
+          referrer: visit.referrer,
+          referrerDomain: visit.referrerDomain,
+          source: visit.source,
+          medium: visit.medium,
+          utmCampaign: visit.utmCampaign,
+          utmTerm: visit.utmTerm,
+          utmContent: visit.utmContent,
+          gclid: visit.gclid,
+          fbclid: visit.fbclid,
+          msclkid: visit.msclkid,
+          device: visit.device,
+          userAgent: input.userAgent?.slice(0, 500) ?? null,
+        },
       });
-      const r = await leaseFor(campaign, session, now, expiresAt);
-      log.debug(
-        { sessionId: session.id, campaignId: campaign.id, shared: r.shared },
-        'visitor session started',
-      );
-      return { body: answer(site, campaign, session, r.number, expiresAt, r.shared), site };
+      if (touched.exhausted) log.warn({ campaignId: touched.campaignId }, 'number pool exhausted');
+      return {
+        body: {
+          visitorId: touched.visitorId,
+          sessionId: touched.sessionId,
+          campaignId: touched.campaignId,
+          number: touched.e164 ? numberView({ e164: touched.e164 }) : null,
+          expiresAt: touched.expiresAt.toISOString(),
+          shared: touched.shared,
+          holdSeconds: touched.holdSeconds,
+          swapTargets: site.swapTargets,
+        },
+        site,
+      };
     },
   };
 }

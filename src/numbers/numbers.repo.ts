@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import {
   numberLeases,
   poolExhaustionEvents,
@@ -9,7 +9,6 @@ import type { Database, DbOrTx } from '../shared/db';
 
 export type TrackingNumberRow = typeof trackingNumbers.$inferSelect;
 export type SessionRow = typeof visitorSessions.$inferSelect;
-type NewSession = typeof visitorSessions.$inferInsert;
 type NewNumber = typeof trackingNumbers.$inferInsert;
 
 /** Explicit casts: parameters in a SELECT list have no type for Postgres to infer. */
@@ -35,6 +34,37 @@ export interface LeaseWithVisit {
   fbclid: string | null;
   msclkid: string | null;
   device: string | null;
+}
+
+/** Visit fields stored on a new session (camelCase keys; read by the SQL function). */
+export interface VisitColumns {
+  landingUrl: string;
+  landingPath: string | null;
+  referrer: string | null;
+  referrerDomain: string | null;
+  source: string | null;
+  medium: string | null;
+  utmCampaign: string | null;
+  utmTerm: string | null;
+  utmContent: string | null;
+  gclid: string | null;
+  fbclid: string | null;
+  msclkid: string | null;
+  device: string | null;
+  userAgent: string | null;
+}
+
+export interface SessionTouch {
+  sessionId: string;
+  visitorId: string;
+  campaignId: string;
+  holdSeconds: number;
+  numberId: string | null;
+  e164: string | null;
+  shared: boolean;
+  expiresAt: Date;
+  exhausted: boolean;
+  renewed: boolean;
 }
 
 export interface LeasedNumber {
@@ -72,20 +102,30 @@ export function createNumbersRepo(database: Database) {
         )
         .orderBy(asc(trackingNumbers.provisionedAt));
     },
-    /** E.164 numbers released by Leadline whose quarantine has not ended. */
-    async quarantined(e164s: string[], now: Date): Promise<Set<string>> {
-      if (e164s.length === 0) return new Set();
+    /**
+     * Of these E.164 numbers, the ones Leadline must not buy: active already, or released by
+     * Leadline within the quarantine period.
+     */
+    async unavailable(
+      e164s: string[],
+      now: Date,
+    ): Promise<{ active: Set<string>; quarantined: Set<string> }> {
+      const active = new Set<string>();
+      const quarantined = new Set<string>();
+      if (e164s.length === 0) return { active, quarantined };
       const rows = await db
-        .select({ e164: trackingNumbers.e164 })
+        .select({
+          e164: trackingNumbers.e164,
+          status: trackingNumbers.status,
+          until: trackingNumbers.quarantineUntil,
+        })
         .from(trackingNumbers)
-        .where(
-          and(
-            inArray(trackingNumbers.e164, e164s),
-            eq(trackingNumbers.status, 'released'),
-            gt(trackingNumbers.quarantineUntil, now),
-          ),
-        );
-      return new Set(rows.map((r) => r.e164));
+        .where(inArray(trackingNumbers.e164, e164s));
+      for (const r of rows) {
+        if (r.status === 'active') active.add(r.e164);
+        else if (r.until && r.until > now) quarantined.add(r.e164);
+      }
+      return { active, quarantined };
     },
     async markReleased(id: string, now: Date, quarantineUntil: Date): Promise<void> {
       await db
@@ -100,147 +140,31 @@ export function createNumbersRepo(database: Database) {
         .where(eq(trackingNumbers.id, id));
     },
 
-    async insertSession(row: NewSession): Promise<SessionRow> {
-      const [created] = await db.insert(visitorSessions).values(row).returning();
-      if (!created) throw new Error('session insert returned nothing');
-      return created;
-    },
-    /** The visitor's most recent session on a site that was seen after `seenAfter`. */
-    async findRecentSession(
-      siteId: string,
-      visitorId: string,
-      seenAfter: Date,
-    ): Promise<SessionRow | undefined> {
-      const [row] = await db
-        .select()
-        .from(visitorSessions)
-        .where(
-          and(
-            eq(visitorSessions.siteId, siteId),
-            eq(visitorSessions.visitorId, visitorId),
-            gt(visitorSessions.lastSeenAt, seenAfter),
-          ),
-        )
-        .orderBy(desc(visitorSessions.lastSeenAt))
-        .limit(1);
-      return row;
-    },
-    async touchSession(id: string, patch: Partial<NewSession>): Promise<void> {
-      await db.update(visitorSessions).set(patch).where(eq(visitorSessions.id, id));
-    },
-
     /**
-     * Leases the pool number idle longest (never-used first, then the earliest-freed) to a session,
-     * and records the lease, in one statement. SKIP LOCKED lets concurrent requests on several
-     * nodes take different numbers instead of queueing on the same row.
+     * The whole DNI step in one round trip and one commit (see migration 0002): renew the visitor's
+     * live session, or start one and lease the number idle longest, or share one when exhausted.
      */
-    async leaseIdleNumber(args: {
+    async touchSession(args: {
+      siteId: string;
       campaignId: string;
-      sessionId: string;
+      visitorId: string | null;
+      newVisitorId: string;
+      newVisit: boolean;
+      maxHoldSeconds: number;
       now: Date;
-      expiresAt: Date;
-    }): Promise<LeasedNumber | undefined> {
-      const rows = await database.rows<LeasedNumber>(sql`
-        with picked as (
-          select id from tracking_numbers
-          where campaign_id = ${uid(args.campaignId)} and kind = 'pool' and status = 'active'
-            and (lease_expires_at is null or lease_expires_at <= ${ts(args.now)})
-          order by lease_expires_at asc nulls first, last_leased_at asc nulls first, id
-          limit 1
-          for update skip locked
-        ), leased as (
-          update tracking_numbers t
-          set lease_session_id = ${uid(args.sessionId)}, lease_expires_at = ${ts(args.expiresAt)},
-              last_leased_at = ${ts(args.now)}
-          from picked where t.id = picked.id
-          returning t.id, t.e164
-        ), history as (
-          insert into number_leases (number_id, session_id, campaign_id, shared, started_at, expires_at)
-          select id, ${uid(args.sessionId)}, ${uid(args.campaignId)}, false, ${ts(args.now)}, ${ts(args.expiresAt)}
-          from leased
-          returning number_id
-        )
-        select leased.id, leased.e164 from leased join history on history.number_id = leased.id
+      visit: VisitColumns;
+    }): Promise<SessionTouch> {
+      const visit = { ...args.visit, newVisitorId: args.newVisitorId };
+      const [row] = await database.rows<SessionTouch>(sql`
+        select session_id as "sessionId", visitor_id as "visitorId", campaign_id as "campaignId",
+               hold_seconds as "holdSeconds", number_id as "numberId", e164, shared,
+               expires_at as "expiresAt", exhausted, renewed
+        from leadline_dni_session(${uid(args.siteId)}, ${uid(args.campaignId)}, ${args.visitorId}::text,
+          ${args.newVisit}::boolean, ${args.maxHoldSeconds}::int, ${ts(args.now)},
+          ${JSON.stringify(visit)}::jsonb)
       `);
-      return rows[0];
-    },
-
-    /**
-     * Extends a session's exclusive lease if it still holds the number; undefined when the lease
-     * lapsed and someone else took the number.
-     */
-    async renewLease(args: {
-      numberId: string;
-      sessionId: string;
-      now: Date;
-      expiresAt: Date;
-    }): Promise<LeasedNumber | undefined> {
-      const rows = await database.rows<LeasedNumber>(sql`
-        with renewed as (
-          update tracking_numbers
-          set lease_expires_at = ${ts(args.expiresAt)}, lease_session_id = ${uid(args.sessionId)}
-          where id = ${uid(args.numberId)} and status = 'active'
-            and (lease_session_id = ${uid(args.sessionId)} or lease_expires_at is null
-                 or lease_expires_at <= ${ts(args.now)})
-          returning id, e164, lease_session_id
-        ), extended as (
-          update number_leases set expires_at = ${ts(args.expiresAt)}
-          where id = (select max(id) from number_leases
-                      where session_id = ${uid(args.sessionId)} and number_id = ${uid(args.numberId)})
-            and exists (select 1 from renewed)
-            and expires_at > ${ts(args.now)}
-          returning id
-        ), restarted as (
-          insert into number_leases (number_id, session_id, campaign_id, shared, started_at, expires_at)
-          select renewed.id, ${uid(args.sessionId)}, t.campaign_id, false, ${ts(args.now)}, ${ts(args.expiresAt)}
-          from renewed join tracking_numbers t on t.id = renewed.id
-          where not exists (select 1 from extended)
-          returning id
-        )
-        select renewed.id, renewed.e164 from renewed
-        where exists (select 1 from extended) or exists (select 1 from restarted)
-      `);
-      return rows[0];
-    },
-
-    /** Pool exhausted: share the least-recently-assigned number; the lease is flagged shared. */
-    async shareLeastRecentNumber(args: {
-      campaignId: string;
-      sessionId: string;
-      now: Date;
-      expiresAt: Date;
-    }): Promise<LeasedNumber | undefined> {
-      const rows = await database.rows<LeasedNumber>(sql`
-        with picked as (
-          select id from tracking_numbers
-          where campaign_id = ${uid(args.campaignId)} and kind = 'pool' and status = 'active'
-          order by last_leased_at asc nulls first, id
-          limit 1
-          for update skip locked
-        ), touched as (
-          update tracking_numbers t set last_leased_at = ${ts(args.now)}
-          from picked where t.id = picked.id
-          returning t.id, t.e164
-        ), history as (
-          insert into number_leases (number_id, session_id, campaign_id, shared, started_at, expires_at)
-          select id, ${uid(args.sessionId)}, ${uid(args.campaignId)}, true, ${ts(args.now)}, ${ts(args.expiresAt)}
-          from touched
-          returning number_id
-        )
-        select touched.id, touched.e164 from touched join history on history.number_id = touched.id
-      `);
-      return rows[0];
-    },
-
-    /** Extends a shared lease; shared sessions keep their number rather than jump to a freed one. */
-    async renewSharedLease(sessionId: string, numberId: string, now: Date, expiresAt: Date) {
-      const rows = await database.rows<{ id: number }>(sql`
-        update number_leases set expires_at = ${ts(expiresAt)}
-        where id = (select max(id) from number_leases where session_id = ${uid(sessionId)} and number_id = ${uid(numberId)})
-          and expires_at > ${ts(now)}
-        returning id
-      `);
-      return rows.length > 0;
+      if (!row) throw new Error('leadline_dni_session returned no row');
+      return { ...row, expiresAt: new Date(row.expiresAt) };
     },
 
     async sourceNumber(campaignId: string): Promise<LeasedNumber | undefined> {
@@ -256,12 +180,6 @@ export function createNumbersRepo(database: Database) {
         )
         .limit(1);
       return row;
-    },
-
-    async recordExhaustion(campaignId: string, sessionId: string, poolSize: number, at: Date) {
-      await db
-        .insert(poolExhaustionEvents)
-        .values({ campaignId, sessionId, poolSize, occurredAt: at });
     },
 
     async poolCounts(campaignId: string, now: Date) {

@@ -10,6 +10,7 @@ import { nationalFormat } from './phone';
 const DAY_MS = 86_400_000;
 const HEADROOM = 0.2;
 const MIN_POOL = 2;
+const NUMBER_CACHE_MS = 30_000;
 
 export interface NumbersServiceDeps {
   repo: NumbersRepo;
@@ -58,6 +59,8 @@ export function createNumbersService(deps: NumbersServiceDeps) {
     throw err;
   }
 
+  const byE164 = new Map<string, { row: TrackingNumberRow | undefined; at: number }>();
+
   return {
     hooks,
 
@@ -82,14 +85,14 @@ export function createNumbersService(deps: NumbersServiceDeps) {
       } catch (err) {
         twilioFailure(err);
       }
-      const blocked = await repo.quarantined(
+      const { active, quarantined } = await repo.unavailable(
         offered.map((n) => n.e164),
         clock.now(),
       );
-      const candidates = offered.filter((n) => !blocked.has(n.e164));
+      const candidates = offered.filter((n) => !active.has(n.e164) && !quarantined.has(n.e164));
       if (candidates.length === 0) {
         throw new ConflictError(
-          `Twilio has no numbers for that search${blocked.size ? ` outside quarantine (${blocked.size} quarantined)` : ''}; try another area code or ZIP`,
+          `Twilio has no numbers for that search${quarantined.size ? ` outside quarantine (${quarantined.size} quarantined)` : ''}; try another area code or ZIP`,
           'no_numbers_available',
         );
       }
@@ -103,17 +106,24 @@ export function createNumbersService(deps: NumbersServiceDeps) {
             hooks,
             `Leadline · ${campaign.name}`.slice(0, 64),
           );
-          const row = await repo.insertNumber({
-            campaignId,
-            e164: purchase.e164,
-            twilioSid: purchase.sid,
-            kind: input.kind,
-            locality: candidate.locality ?? null,
-            region: candidate.region ?? null,
-            demo: deps.demoMode,
-            provisionedAt: clock.now(),
-          });
+          const row = await repo
+            .insertNumber({
+              campaignId,
+              e164: purchase.e164,
+              twilioSid: purchase.sid,
+              kind: input.kind,
+              locality: candidate.locality ?? null,
+              region: candidate.region ?? null,
+              demo: deps.demoMode,
+              provisionedAt: clock.now(),
+            })
+            .catch(async (err: unknown) => {
+              // Bought but not recorded: give it back rather than pay for a number nobody uses.
+              await twilio.release(purchase.sid).catch(() => undefined);
+              throw err;
+            });
           bought.push(row);
+          byE164.delete(row.e164);
           onProgress?.(bought.length, input.count);
           log.info({ campaignId, numberId: row.id, e164: row.e164 }, 'tracking number provisioned');
         } catch (err) {
@@ -161,6 +171,7 @@ export function createNumbersService(deps: NumbersServiceDeps) {
       const now = clock.now();
       const quarantineUntil = new Date(now.getTime() + deps.quarantineDays * DAY_MS);
       await repo.markReleased(number.id, now, quarantineUntil);
+      byE164.delete(number.e164);
       log.info({ numberId, e164: number.e164 }, 'tracking number released');
       return {
         ...numberOut(number),
@@ -170,8 +181,18 @@ export function createNumbersService(deps: NumbersServiceDeps) {
       };
     },
 
-    /** The active tracking number for a dialled `To`, or undefined for a number Leadline does not own. */
-    findByE164: (e164: string) => repo.findActiveByE164(e164),
+    /**
+     * The active tracking number for a dialled `To`, or undefined for a number Leadline does not
+     * own. Cached briefly: every incoming call asks, and numbers change only when bought or released.
+     */
+    async findByE164(e164: string) {
+      const hit = byE164.get(e164);
+      if (hit && Date.now() - hit.at < NUMBER_CACHE_MS) return hit.row;
+      const row = await repo.findActiveByE164(e164);
+      if (byE164.size > 50_000) byE164.clear();
+      byE164.set(e164, { row, at: Date.now() });
+      return row;
+    },
 
     /** Which visits held a number around the time a call started (for attribution). */
     async leasesAround(numberId: string, at: Date, graceSeconds: number) {
