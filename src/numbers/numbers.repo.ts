@@ -1,10 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import {
-  numberLeases,
-  poolExhaustionEvents,
-  trackingNumbers,
-  visitorSessions,
-} from '../../db/schema';
+import { numberLeases, trackingNumbers, visitorSessions } from '../../db/schema';
 import type { Database, DbOrTx } from '../shared/db';
 
 export type TrackingNumberRow = typeof trackingNumbers.$inferSelect;
