@@ -1,7 +1,7 @@
-/** Jest: TypeScript through swc; unit tests beside the code, integration tests under test/. */
+/** Jest: TypeScript through esbuild; unit tests beside the code, integration tests under test/. */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  transform: { '^.+\\.(t|j)s$': '<rootDir>/test/support/esbuild-transform.js' },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 30000,
