@@ -66,6 +66,8 @@ export interface StandinState {
   /** Answers the next `count` requests, whatever they are, with this Twilio error. */
   failNext(count: number, failure: InjectedFailure): void;
   isAvailable(e164: string): boolean;
+  /** Puts a released number back on sale, as Twilio eventually does after ageing it. */
+  restock(e164: string): void;
 }
 
 export interface TwilioStandin {
@@ -114,6 +116,7 @@ function createStandinHandler(opts: TwilioStandinOptions) {
   const available = new Map<string, InventoryNumber>(
     buildInventory(opts.inventory ?? 'realistic').map((number) => [number.e164, number]),
   );
+  const everyNumber = new Map(available);
   const owned = new Map<string, StandinIncomingNumber>();
   const purchased: StandinIncomingNumber[] = [];
   const released: StandinIncomingNumber[] = [];
@@ -129,6 +132,11 @@ function createStandinHandler(opts: TwilioStandinOptions) {
       failure = count > 0 ? { remaining: count, reply } : null;
     },
     isAvailable: (e164) => available.has(e164),
+    restock(e164) {
+      const stock = everyNumber.get(e164);
+      if (stock && ![...owned.values()].some((n) => n.phoneNumber === e164))
+        available.set(e164, stock);
+    },
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

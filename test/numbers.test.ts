@@ -1,0 +1,158 @@
+import request from 'supertest';
+import { createTestContext, type TestContext } from './support/context';
+import { ManualClock } from './support/clock';
+import { startTestTwilio } from './support/twilio';
+import { buildCampaign } from './support/factories';
+import type { TwilioStandin } from '../src/numbers/twilio-standin';
+
+const clock = new ManualClock('2026-06-01T15:00:00Z');
+let t: TestContext;
+let standin: TwilioStandin;
+
+beforeAll(async () => {
+  const tw = await startTestTwilio();
+  standin = tw.standin;
+  t = await createTestContext({ env: tw.env, clock });
+});
+afterAll(async () => {
+  await t.close();
+  await standin.close();
+});
+
+const provision = (campaignId: string, body: unknown) =>
+  request(t.app)
+    .post(`/api/v1/campaigns/${campaignId}/numbers`)
+    .set('Authorization', t.admin)
+    .send(body);
+
+describe('POST /api/v1/campaigns/:id/numbers', () => {
+  it('buys numbers in an area code and points them at the webhooks', async () => {
+    const campaign = await buildCampaign(t.ctx);
+    const res = await provision(campaign.id, { count: 3, areaCode: '312' }).expect(201);
+    expect(res.body.numbers).toHaveLength(3);
+    for (const n of res.body.numbers) {
+      expect(n.e164).toMatch(/^\+1312\d{7}$/);
+      const owned = [...standin.state.owned.values()].find((o) => o.phoneNumber === n.e164);
+      expect(owned).toMatchObject({
+        voiceUrl: 'https://leadline.test/twilio/voice',
+        statusCallback: 'https://leadline.test/twilio/status',
+        voiceFallbackUrl: 'https://leadline.test/twilio/fallback',
+      });
+    }
+    const listed = await request(t.app)
+      .get(`/api/v1/campaigns/${campaign.id}/numbers`)
+      .set('Authorization', t.admin)
+      .expect(200);
+    expect(listed.body.numbers.map((n: { e164: string }) => n.e164).sort()).toEqual(
+      res.body.numbers.map((n: { e164: string }) => n.e164).sort(),
+    );
+  });
+
+  it('buys numbers near a ZIP and toll-free numbers', async () => {
+    const campaign = await buildCampaign(t.ctx);
+    const near = await provision(campaign.id, { count: 2, nearZip: '98101' }).expect(201);
+    expect(near.body.numbers.every((n: { region: string }) => n.region === 'WA')).toBe(true);
+    const tollFree = await provision(campaign.id, { count: 1, tollFree: true }).expect(201);
+    expect(tollFree.body.numbers[0].e164).toMatch(/^\+18(00|33|44|55|66|77|88)/);
+  });
+
+  it('never buys back a number it released during the quarantine period', async () => {
+    const campaign = await buildCampaign(t.ctx);
+    const first = await provision(campaign.id, { count: 1, areaCode: '206' }).expect(201);
+    const number = first.body.numbers[0];
+    const released = await request(t.app)
+      .delete(`/api/v1/numbers/${number.id}`)
+      .set('Authorization', t.admin)
+      .expect(200);
+    expect(released.body).toMatchObject({ status: 'released', e164: number.e164 });
+    expect(new Date(released.body.quarantineUntil).getTime()).toBe(
+      clock.now().getTime() + 60 * 86_400_000,
+    );
+    expect([...standin.state.owned.values()].map((o) => o.phoneNumber)).not.toContain(number.e164);
+
+    // Twilio offers the number again; Leadline passes over it while it is quarantined, even when
+    // it asks for every number the area code has...
+    standin.state.restock(number.e164);
+    const areaCode = number.e164.slice(2, 5);
+    const during = await t.ctx.numbers.provision(campaign.id, {
+      count: 50,
+      areaCode,
+      kind: 'pool',
+    });
+    expect(during.numbers.length).toBeGreaterThan(0);
+    expect(during.numbers.map((n) => n.e164)).not.toContain(number.e164);
+    expect(standin.state.isAvailable(number.e164)).toBe(true);
+    // ...and takes it once the quarantine is over.
+    clock.advance(61 * 86_400_000);
+    const after = await t.ctx.numbers.provision(campaign.id, { count: 50, areaCode, kind: 'pool' });
+    expect(after.numbers.map((n) => n.e164)).toEqual([number.e164]);
+  });
+
+  it('answers 404 for releasing an unknown number', async () => {
+    const res = await request(t.app)
+      .delete('/api/v1/numbers/00000000-0000-4000-8000-000000000000')
+      .set('Authorization', t.admin)
+      .expect(404);
+    expect(res.body.error.code).toBe('number_not_found');
+  });
+
+  it('turns a Twilio failure into a 502 naming Twilio, and records nothing', async () => {
+    const campaign = await buildCampaign(t.ctx);
+    standin.state.failNext(5, { status: 500, code: 20500, message: 'Internal Server Error' });
+    const res = await provision(campaign.id, { count: 1, areaCode: '512' }).expect(502);
+    expect(res.body.error).toMatchObject({ code: 'twilio_error' });
+    expect(res.body.error.message).toContain('Twilio');
+    const listed = await request(t.app)
+      .get(`/api/v1/campaigns/${campaign.id}/numbers`)
+      .set('Authorization', t.admin);
+    expect(listed.body.numbers).toEqual([]);
+  });
+
+  it.each([
+    ['count 0', { count: 0 }, 'count'],
+    ['count too big', { count: 500 }, 'count'],
+    ['bad area code', { count: 1, areaCode: '12' }, 'areaCode'],
+    ['bad ZIP', { count: 1, nearZip: 'abcde' }, 'nearZip'],
+    ['toll-free with area code', { count: 1, tollFree: true, areaCode: '415' }, 'tollFree'],
+  ])('rejects %s with a 400 naming the field', async (_n, body, field) => {
+    const campaign = await buildCampaign(t.ctx);
+    const res = await provision(campaign.id, body).expect(400);
+    expect(res.body.error.message).toContain(field);
+  });
+
+  it('lets a marketer see the pool but not buy numbers', async () => {
+    const campaign = await buildCampaign(t.ctx);
+    const { key } = await t.ctx.keys.createKey('marketer', 'm');
+    await request(t.app)
+      .post(`/api/v1/campaigns/${campaign.id}/numbers`)
+      .set('Authorization', `Bearer ${key}`)
+      .send({ count: 1 })
+      .expect(403);
+    const pool = await request(t.app)
+      .get(`/api/v1/campaigns/${campaign.id}/pool`)
+      .set('Authorization', `Bearer ${key}`)
+      .expect(200);
+    expect(pool.body).toMatchObject({ size: 0, leasedNow: 0, recommendedSize: 2 });
+  });
+});
+
+describe('demo mode', () => {
+  it('hands out fictional 555-01XX numbers without a Twilio account, and says so', async () => {
+    const demo = await createTestContext({
+      env: { TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_API_BASE_URL: '' },
+    });
+    try {
+      const campaign = await buildCampaign(demo.ctx);
+      const res = await request(demo.app)
+        .post(`/api/v1/campaigns/${campaign.id}/numbers`)
+        .set('Authorization', demo.admin)
+        .send({ count: 3 })
+        .expect(201);
+      expect(res.body.demo).toBe(true);
+      expect(res.body.note).toMatch(/demo mode/);
+      for (const n of res.body.numbers) expect(n.e164).toMatch(/^\+1\d{3}55501\d{2}$/);
+    } finally {
+      await demo.close();
+    }
+  });
+});
