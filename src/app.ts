@@ -7,6 +7,7 @@ import { dniRoutes } from './numbers/dni.routes';
 import { numbersRoutes } from './numbers/numbers.routes';
 import { twilioRoutes } from './calls/twilio.routes';
 import { callsRoutes } from './calls/calls.routes';
+import { demoRoutes } from './demo/demo.routes';
 
 /** Wires every feature into one express app; listening is server.ts's job. */
 export function createApp(ctx: AppContext): express.Express {
@@ -36,6 +37,8 @@ export function createApp(ctx: AppContext): express.Express {
       publicBaseUrl: ctx.config.publicBaseUrl,
     }),
   );
+
+  app.use(demoRoutes(ctx.demo));
 
   const api = express.Router();
   api.use(express.json({ limit: '100kb' }));

@@ -16,6 +16,8 @@ import { createCallsRepo } from './calls/calls.repo';
 import { createCallService } from './calls/calls.service';
 import { createFallbackCache } from './calls/fallback-cache';
 import { createRetryBuffer } from './calls/retry-buffer';
+import { createDemoService } from './demo/demo.service';
+import { DEMO_TWILIO_ACCOUNT_SID } from './shared/config';
 
 export interface ContextDeps {
   config: Config;
@@ -74,6 +76,16 @@ export function createContext(deps: ContextDeps) {
     voiceDeadlineMs: config.VOICE_DEADLINE_MS,
   });
 
+  const demo = createDemoService({
+    campaigns,
+    numbers,
+    log: logger.child({ feature: 'demo' }),
+    enabled: config.demoMode,
+    publicBaseUrl: config.publicBaseUrl,
+    accountSid: config.TWILIO_ACCOUNT_SID ?? DEMO_TWILIO_ACCOUNT_SID,
+    authToken: config.twilioAuthToken,
+  });
+
   return {
     config,
     database,
@@ -87,6 +99,7 @@ export function createContext(deps: ContextDeps) {
     calls,
     fallback,
     webhookRetry,
+    demo,
     /** Stops what the context started (the demo Twilio stand-in); the database is the caller's. */
     async close() {
       fallback.stop();

@@ -29,10 +29,15 @@ async function main(): Promise<void> {
     );
   }
 
+  await ctx.demo.seed();
   const app = createApp(ctx);
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  const selfHost = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
+  ctx.demo.setSelfUrl(
+    `http://${selfHost.includes(':') ? `[${selfHost}]` : selfHost}:${config.PORT}`,
+  );
   logger.info(
     {
       port: config.PORT,
@@ -41,7 +46,7 @@ async function main(): Promise<void> {
       publicBaseUrl: config.publicBaseUrl,
     },
     config.demoMode
-      ? 'leadline listening (demo mode: no Twilio credentials, fictional numbers and simulated calls)'
+      ? `leadline listening (demo mode: no Twilio credentials, fictional numbers and simulated calls; open ${config.publicBaseUrl}/)`
       : 'leadline listening',
   );
 

@@ -19,7 +19,7 @@ afterAll(async () => {
   await standin.close();
 });
 
-const provision = (campaignId: string, body: unknown) =>
+const provision = (campaignId: string, body: object) =>
   request(t.app)
     .post(`/api/v1/campaigns/${campaignId}/numbers`)
     .set('Authorization', t.admin)

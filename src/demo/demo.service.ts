@@ -1,0 +1,96 @@
+import { createCarrierSimulator, type CallOutcome } from '../calls/carrier-simulator';
+import type { CampaignService } from '../campaigns/campaigns.service';
+import type { NumbersService } from '../numbers/numbers.service';
+import { ConflictError, NotFoundError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+
+export const DEMO_SWAP_TARGET = '+14155550100';
+const DEMO_SITE_NAME = 'Leadline demo';
+
+export interface DemoDeps {
+  campaigns: CampaignService;
+  numbers: NumbersService;
+  log: Logger;
+  enabled: boolean;
+  publicBaseUrl: string;
+  accountSid: string;
+  authToken: string;
+}
+
+/**
+ * Demo mode (no Twilio account): a sample site with a pool of fictional numbers, and calls played
+ * by the same carrier simulator the tests and `npm run simulate` use, signed like Twilio's.
+ */
+export function createDemoService(deps: DemoDeps) {
+  let selfUrl: string | undefined;
+
+  async function demoSite() {
+    return (await deps.campaigns.listSites()).find((s) => s.name === DEMO_SITE_NAME);
+  }
+
+  return {
+    enabled: deps.enabled,
+    /** Where the simulator delivers webhooks: this process's own listening address. */
+    setSelfUrl(url: string) {
+      selfUrl = url;
+    },
+
+    /** First start in demo mode: a site, a default campaign and a few numbers to play with. */
+    async seed(): Promise<void> {
+      if (!deps.enabled || (await demoSite())) return;
+      const origin = new URL(deps.publicBaseUrl).origin;
+      const site = await deps.campaigns.createSite({
+        name: DEMO_SITE_NAME,
+        allowedOrigins: [origin, origin.replace('localhost', '127.0.0.1')],
+        swapTargets: [DEMO_SWAP_TARGET],
+      });
+      const campaign = await deps.campaigns.createCampaign({
+        name: 'Website (default)',
+        siteId: site.id,
+        match: {},
+        holdSeconds: 1800,
+        fallbackNumber: '+14155550199',
+        overflow: 'share_lru',
+        recordCalls: false,
+      });
+      await deps.numbers.provision(campaign.id, { count: 4, areaCode: '415', kind: 'pool' });
+      await deps.numbers.provision(campaign.id, { count: 1, areaCode: '415', kind: 'source' });
+      deps.log.info({ siteId: site.id, campaignId: campaign.id }, 'demo site created');
+    },
+
+    async siteKey(): Promise<string | undefined> {
+      return (await demoSite())?.siteKey;
+    },
+
+    /** Plays a whole call to a tracking number, as Twilio would, against this Leadline. */
+    async placeCall(input: { to: string; from?: string; outcome?: CallOutcome; fromZip?: string }) {
+      if (!deps.enabled)
+        throw new NotFoundError('demo mode (Leadline has Twilio credentials)', 'not_demo_mode');
+      if (!selfUrl) throw new ConflictError('Leadline is not listening yet', 'not_ready');
+      if (!(await deps.numbers.findByE164(input.to))) {
+        throw new NotFoundError(`tracking number ${input.to}`, 'number_not_found');
+      }
+      const carrier = createCarrierSimulator({
+        publicBaseUrl: deps.publicBaseUrl,
+        targetBaseUrl: selfUrl,
+        accountSid: deps.accountSid,
+        authToken: deps.authToken,
+      });
+      const from = input.from ?? `+1206555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+      const placed = await carrier.placeCall({
+        from,
+        to: input.to,
+        outcome: input.outcome ?? 'answered',
+        fromZip: input.fromZip ?? '98101',
+        ringSeconds: 5,
+        talkSeconds: 95,
+      });
+      return {
+        callSid: placed.callSid,
+        outcome: input.outcome ?? 'answered',
+        dialed: placed.dialed ?? [],
+      };
+    },
+  };
+}
+export type DemoService = ReturnType<typeof createDemoService>;

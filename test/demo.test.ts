@@ -1,0 +1,108 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { createTestContext, type TestContext } from './support/context';
+
+const NO_TWILIO = { TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_API_BASE_URL: '' };
+
+describe('demo mode', () => {
+  let t: TestContext;
+  let server: http.Server;
+
+  beforeAll(async () => {
+    t = await createTestContext({ env: NO_TWILIO });
+    server = http.createServer(t.app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.ctx.demo.setSelfUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    await t.ctx.demo.seed();
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await t.close();
+  });
+
+  it('seeds a demo site once, with a pool and a source number', async () => {
+    await t.ctx.demo.seed();
+    const sites = await request(t.app)
+      .get('/api/v1/sites')
+      .set('Authorization', t.admin)
+      .expect(200);
+    const demoSites = sites.body.sites.filter((s: { name: string }) => s.name === 'Leadline demo');
+    expect(demoSites).toHaveLength(1);
+    const campaigns = await request(t.app)
+      .get(`/api/v1/campaigns?siteId=${demoSites[0].id}`)
+      .set('Authorization', t.admin);
+    const numbers = await request(t.app)
+      .get(`/api/v1/campaigns/${campaigns.body.campaigns[0].id}/numbers`)
+      .set('Authorization', t.admin);
+    expect(numbers.body.numbers.filter((n: { kind: string }) => n.kind === 'pool')).toHaveLength(4);
+    expect(numbers.body.numbers.filter((n: { kind: string }) => n.kind === 'source')).toHaveLength(
+      1,
+    );
+    expect(
+      numbers.body.numbers.every(
+        (n: { e164: string; demo: boolean }) => /55501\d\d$/.test(n.e164) && n.demo,
+      ),
+    ).toBe(true);
+  });
+
+  it('serves a landing page carrying the swap script for the demo site', async () => {
+    const page = await request(t.app).get('/').expect(200);
+    expect(page.text).toContain(
+      `<script src="/dni.js" data-site="${await t.ctx.demo.siteKey()}" async></script>`,
+    );
+    expect(page.text).toContain('(415) 555-0100');
+  });
+
+  it('plays a signed call through the carrier simulator and records it, attributed', async () => {
+    const visit = await request(t.app)
+      .post('/dni/v1/sessions')
+      .send({
+        siteKey: await t.ctx.demo.siteKey(),
+        landingUrl: 'https://leadline.test/?utm_source=google&utm_medium=cpc',
+      })
+      .expect(200);
+    const res = await request(t.app)
+      .post('/demo/v1/calls')
+      .send({ to: visit.body.number.e164, outcome: 'voicemail' })
+      .expect(201);
+    const call = await request(t.app)
+      .get(`/api/v1/calls/${res.body.callSid}`)
+      .set('Authorization', t.admin)
+      .expect(200);
+    expect(call.body).toMatchObject({
+      outcome: 'voicemail',
+      attribution: 'exact',
+      sessionId: visit.body.sessionId,
+      source: 'google',
+    });
+  });
+
+  it('refuses a call to a number it does not track, and bad input', async () => {
+    const res = await request(t.app)
+      .post('/demo/v1/calls')
+      .send({ to: '+19995550100' })
+      .expect(404);
+    expect(res.body.error.code).toBe('number_not_found');
+    await request(t.app).post('/demo/v1/calls').send({ to: '555' }).expect(400);
+  });
+});
+
+describe('outside demo mode', () => {
+  it('has no demo routes', async () => {
+    const t = await createTestContext({
+      env: {
+        TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
+        TWILIO_AUTH_TOKEN: 'x',
+        TWILIO_API_BASE_URL: 'http://127.0.0.1:9',
+      },
+    });
+    try {
+      await request(t.app).post('/demo/v1/calls').send({ to: '+14155550100' }).expect(404);
+      await request(t.app).get('/').expect(404);
+    } finally {
+      await t.close();
+    }
+  });
+});
