@@ -1,4 +1,19 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gte,
+  inArray,
+  isNull,
+  lt,
+  or,
+  param,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import { blockedNumbers, callEvents, calls } from '../../db/schema';
 import type { Database, Tx } from '../shared/db';
 import type { StoredEvent } from './call-state';
@@ -18,11 +33,51 @@ export interface CallFilter {
   limit: number;
 }
 
+/** `(col, …) values (…)` for the keys set in `row`, each value encoded as its column expects. */
+function columnsAndValues<T extends Record<string, PgColumn>>(
+  columns: T,
+  row: Record<string, unknown>,
+) {
+  const set = Object.entries(row).filter(([k, v]) => v !== undefined && k in columns);
+  const cols = set.map(([k]) => sql.identifier((columns[k] as PgColumn).name));
+  const vals = set.map(([k, v]) => sql`${param(v, columns[k] as PgColumn)}`);
+  return { cols: sql.join(cols, sql`, `), vals: sql.join(vals, sql`, `) };
+}
+
+const callColumns = getTableColumns(calls);
+const eventColumns = getTableColumns(callEvents);
+
 /** Calls and their webhook events. Writes happen inside the caller's transaction. */
 export function createCallsRepo(database: Database) {
   const { db } = database;
 
   return {
+    /**
+     * A call's first event and its row, in one statement (one round trip, one commit). Reports
+     * whether the event was new and whether the call row was created by it; when the row existed
+     * already the caller must fold the call again.
+     */
+    async insertFirstEvent(
+      event: NewCallEvent,
+      call: NewCall,
+    ): Promise<{ event: boolean; call: boolean }> {
+      const e = columnsAndValues(eventColumns, event);
+      const c = columnsAndValues(callColumns, call);
+      const [row] = await database.rows<{ events: number; calls: number }>(sql`
+        with ev as (
+          insert into call_events (${e.cols}) values (${e.vals})
+          on conflict (dedupe_key) do nothing
+          returning id
+        ), c as (
+          insert into calls (${c.cols}) select ${c.vals} where exists (select 1 from ev)
+          on conflict (call_sid) do nothing
+          returning call_sid
+        )
+        select (select count(*) from ev)::int as events, (select count(*) from c)::int as calls
+      `);
+      return { event: (row?.events ?? 0) > 0, call: (row?.calls ?? 0) > 0 };
+    },
+
     transaction: <T>(fn: (tx: Tx) => Promise<T>) => db.transaction(fn),
 
     /** Stores an event unless an identical one (a Twilio retry) was stored before. */

@@ -182,21 +182,30 @@ export function createCallService(deps: CallServiceDeps) {
       receivedAt,
     };
 
+    // A call Leadline has not seen yet, and this is its own event (not a child leg's): event and
+    // row in one statement. If another event created the row meanwhile, fold everything below.
+    let eventStored = false;
+    if (!existing && isOwn) {
+      const alone = deriveCall([event], new Map(), { spam: identity?.spam === true });
+      const first = await repo.insertFirstEvent(event, {
+        callSid: root,
+        ...identity,
+        ...alone,
+        startedAt: alone.startedAt ?? startGuess,
+      });
+      if (!first.event) return false;
+      if (first.call) return true;
+      eventStored = true;
+    }
+
     return repo.transaction(async (tx) => {
-      if (!(await repo.insertEvent(tx, event))) return false;
-      const alone = isOwn
-        ? deriveCall([event], new Map(), { spam: identity?.spam === true })
-        : undefined;
-      const created = await repo.ensureCall(tx, {
+      if (!eventStored && !(await repo.insertEvent(tx, event))) return false;
+      await repo.ensureCall(tx, {
         callSid: root,
         status: 'ringing',
         startedAt: startGuess,
         ...identity,
-        ...(alone ? { ...alone, startedAt: alone.startedAt ?? startGuess } : {}),
       });
-      // A new call whose first event is this one: the row just written is the whole fold. Any
-      // event racing in for the same call waits on that row and folds everything after us.
-      if (created && isOwn) return true;
       if (!isOwn) {
         await repo.ensureCall(tx, {
           callSid,
