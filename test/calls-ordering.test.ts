@@ -2,12 +2,11 @@ import request from 'supertest';
 import { sql } from 'drizzle-orm';
 import { createTestContext, type TestContext } from './support/context';
 import { ManualClock } from './support/clock';
-import { startTestTwilio, TEST_AUTH_TOKEN } from './support/twilio';
+import { TEST_AUTH_TOKEN } from './support/twilio';
 import { carrierFor, PUBLIC_BASE_URL } from './support/carrier';
 import { buildCampaign, buildPool, buildSite } from './support/factories';
 import { mulberry32, type CallOutcome, type PlacedCall } from '../src/calls/carrier-simulator';
 import { signTwilioRequest } from '../src/shared/twilio';
-import type { TwilioStandin } from '../src/numbers/twilio-standin';
 
 /**
  * Property: the final call record depends only on the set of webhooks Twilio sent, not on their
@@ -17,17 +16,11 @@ const ORIGIN = 'https://www.example.com';
 const clock = new ManualClock('2026-06-01T15:00:00Z');
 const TRIALS = 15;
 let t: TestContext;
-let standin: TwilioStandin;
 
 beforeAll(async () => {
-  const tw = await startTestTwilio();
-  standin = tw.standin;
-  t = await createTestContext({ env: tw.env, clock });
+  t = await createTestContext({ twilio: true, clock });
 });
-afterAll(async () => {
-  await t.close();
-  await standin.close();
-});
+afterAll(() => t.close());
 
 async function finalRecord(callSid: string) {
   const res = await request(t.app)

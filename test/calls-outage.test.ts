@@ -1,28 +1,21 @@
 import request from 'supertest';
 import { createTestContext, type TestContext } from './support/context';
 import { ManualClock } from './support/clock';
-import { startTestTwilio, TEST_AUTH_TOKEN } from './support/twilio';
+import { TEST_AUTH_TOKEN } from './support/twilio';
 import { carrierFor, PUBLIC_BASE_URL } from './support/carrier';
 import { buildCampaign, buildPool, buildSite } from './support/factories';
 import { cutPostgres, stallDatabase } from './support/outage';
 import { signTwilioRequest } from '../src/shared/twilio';
-import type { TwilioStandin } from '../src/numbers/twilio-standin';
 
 const ORIGIN = 'https://www.example.com';
 const FALLBACK = '+14155550166';
 const clock = new ManualClock('2026-06-01T15:00:00Z');
 let t: TestContext;
-let standin: TwilioStandin;
 
 beforeAll(async () => {
-  const tw = await startTestTwilio();
-  standin = tw.standin;
-  t = await createTestContext({ env: { ...tw.env, VOICE_DEADLINE_MS: '400' }, clock });
+  t = await createTestContext({ twilio: true, env: { VOICE_DEADLINE_MS: '400' }, clock });
 });
-afterAll(async () => {
-  await t.close();
-  await standin.close();
-});
+afterAll(() => t.close());
 
 async function trackedVisit() {
   const site = await buildSite(t.ctx, { allowedOrigins: [ORIGIN] });

@@ -2,30 +2,22 @@ import request from 'supertest';
 import { sql } from 'drizzle-orm';
 import { createTestContext, type TestContext } from './support/context';
 import { ManualClock } from './support/clock';
-import { startTestTwilio } from './support/twilio';
 import { carrierFor, PUBLIC_BASE_URL } from './support/carrier';
 import { buildCampaign, buildPool, buildSite } from './support/factories';
 import { signTwilioRequest } from '../src/shared/twilio';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from './support/twilio';
-import type { TwilioStandin } from '../src/numbers/twilio-standin';
 import type { CallOutcome } from '../src/calls/carrier-simulator';
 
 const ORIGIN = 'https://www.example.com';
 const clock = new ManualClock('2026-06-01T15:00:00Z');
 let t: TestContext;
-let standin: TwilioStandin;
 let callerSeq = 0;
 const newCaller = () => `+1206555${String(1000 + ++callerSeq).padStart(4, '0')}`;
 
 beforeAll(async () => {
-  const tw = await startTestTwilio();
-  standin = tw.standin;
-  t = await createTestContext({ env: { ...tw.env, DNI_RATE_LIMIT_PER_MINUTE: '10000' }, clock });
+  t = await createTestContext({ twilio: true, env: { DNI_RATE_LIMIT_PER_MINUTE: '10000' }, clock });
 });
-afterAll(async () => {
-  await t.close();
-  await standin.close();
-});
+afterAll(() => t.close());
 
 async function campaignWithPool(size = 2, holdSeconds = 1800) {
   const site = await buildSite(t.ctx, { allowedOrigins: [ORIGIN] });

@@ -2,24 +2,16 @@ import request from 'supertest';
 import { sql } from 'drizzle-orm';
 import { createTestContext, type TestContext } from './support/context';
 import { ManualClock } from './support/clock';
-import { startTestTwilio } from './support/twilio';
 import { buildCampaign, buildPool, buildSite } from './support/factories';
-import type { TwilioStandin } from '../src/numbers/twilio-standin';
 
 const ORIGIN = 'https://www.example.com';
 let t: TestContext;
-let standin: TwilioStandin;
 const clock = new ManualClock('2026-06-01T15:00:00Z');
 
 beforeAll(async () => {
-  const tw = await startTestTwilio();
-  standin = tw.standin;
-  t = await createTestContext({ env: { ...tw.env, DNI_RATE_LIMIT_PER_MINUTE: '1000' }, clock });
+  t = await createTestContext({ twilio: true, env: { DNI_RATE_LIMIT_PER_MINUTE: '1000' }, clock });
 });
-afterAll(async () => {
-  await t.close();
-  await standin.close();
-});
+afterAll(() => t.close());
 
 async function setup(poolSize: number, holdSeconds = 1800) {
   const site = await buildSite(t.ctx, { allowedOrigins: [ORIGIN] });
@@ -268,8 +260,10 @@ describe('POST /dni/v1/sessions', () => {
 
 describe('rate limit', () => {
   it('answers 429 with Retry-After once an IP passes the per-minute limit', async () => {
-    const tw = await startTestTwilio();
-    const limited = await createTestContext({ env: { ...tw.env, DNI_RATE_LIMIT_PER_MINUTE: '3' } });
+    const limited = await createTestContext({
+      twilio: true,
+      env: { DNI_RATE_LIMIT_PER_MINUTE: '3' },
+    });
     try {
       const site = await buildSite(limited.ctx, { allowedOrigins: [ORIGIN] });
       const statuses = [];
@@ -283,7 +277,6 @@ describe('rate limit', () => {
       expect(statuses).toEqual([404, 404, 404, 429, 429]);
     } finally {
       await limited.close();
-      await tw.standin.close();
     }
   });
 });

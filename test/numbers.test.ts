@@ -1,23 +1,20 @@
 import request from 'supertest';
 import { createTestContext, type TestContext } from './support/context';
 import { ManualClock } from './support/clock';
-import { startTestTwilio } from './support/twilio';
 import { buildCampaign } from './support/factories';
-import type { TwilioStandin } from '../src/numbers/twilio-standin';
 
 const clock = new ManualClock('2026-06-01T15:00:00Z');
 let t: TestContext;
-let standin: TwilioStandin;
 
 beforeAll(async () => {
-  const tw = await startTestTwilio();
-  standin = tw.standin;
-  t = await createTestContext({ env: tw.env, clock });
+  t = await createTestContext({ twilio: true, clock });
 });
-afterAll(async () => {
-  await t.close();
-  await standin.close();
-});
+afterAll(() => t.close());
+
+function twilio() {
+  if (!t.twilio) throw new Error('test context has no Twilio stand-in');
+  return t.twilio;
+}
 
 const provision = (campaignId: string, body: object) =>
   request(t.app)
@@ -32,7 +29,7 @@ describe('POST /api/v1/campaigns/:id/numbers', () => {
     expect(res.body.numbers).toHaveLength(3);
     for (const n of res.body.numbers) {
       expect(n.e164).toMatch(/^\+1312\d{7}$/);
-      const owned = [...standin.state.owned.values()].find((o) => o.phoneNumber === n.e164);
+      const owned = [...twilio().state.owned.values()].find((o) => o.phoneNumber === n.e164);
       expect(owned).toMatchObject({
         voiceUrl: 'https://leadline.test/twilio/voice',
         statusCallback: 'https://leadline.test/twilio/status',
@@ -68,11 +65,11 @@ describe('POST /api/v1/campaigns/:id/numbers', () => {
     expect(new Date(released.body.quarantineUntil).getTime()).toBe(
       clock.now().getTime() + 60 * 86_400_000,
     );
-    expect([...standin.state.owned.values()].map((o) => o.phoneNumber)).not.toContain(number.e164);
+    expect([...twilio().state.owned.values()].map((o) => o.phoneNumber)).not.toContain(number.e164);
 
     // Twilio offers the number again; Leadline passes over it while it is quarantined, even when
     // it asks for every number the area code has...
-    standin.state.restock(number.e164);
+    twilio().state.restock(number.e164);
     const areaCode = number.e164.slice(2, 5);
     const during = await t.ctx.numbers.provision(campaign.id, {
       count: 50,
@@ -81,7 +78,7 @@ describe('POST /api/v1/campaigns/:id/numbers', () => {
     });
     expect(during.numbers.length).toBeGreaterThan(0);
     expect(during.numbers.map((n) => n.e164)).not.toContain(number.e164);
-    expect(standin.state.isAvailable(number.e164)).toBe(true);
+    expect(twilio().state.isAvailable(number.e164)).toBe(true);
     // ...and takes it once the quarantine is over.
     clock.advance(61 * 86_400_000);
     const after = await t.ctx.numbers.provision(campaign.id, { count: 50, areaCode, kind: 'pool' });
@@ -98,7 +95,7 @@ describe('POST /api/v1/campaigns/:id/numbers', () => {
 
   it('turns a Twilio failure into a 502 naming Twilio, and records nothing', async () => {
     const campaign = await buildCampaign(t.ctx);
-    standin.state.failNext(5, { status: 500, code: 20500, message: 'Internal Server Error' });
+    twilio().state.failNext(5, { status: 500, code: 20500, message: 'Internal Server Error' });
     const res = await provision(campaign.id, { count: 1, areaCode: '512' }).expect(502);
     expect(res.body.error).toMatchObject({ code: 'twilio_error' });
     expect(res.body.error.message).toContain('Twilio');

@@ -6,6 +6,8 @@ import { createLogger } from '../../src/shared/logger';
 import type { Clock } from '../../src/shared/clock';
 import type { TwilioNumbersApi } from '../../src/shared/twilio';
 import { openTestDatabase } from './database';
+import { startTestTwilio } from './twilio';
+import type { TwilioStandin } from '../../src/numbers/twilio-standin';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
@@ -16,13 +18,22 @@ export interface TestContext {
   /** `Authorization` header value for the admin key. */
   admin: string;
   databaseUrl?: string;
+  /** Twilio's REST stand-in the context talks to (with `twilio: true`). */
+  twilio?: TwilioStandin;
   close(): Promise<void>;
 }
 
 /** createApp() over a fresh database, with the real services and an optional clock. */
 export async function createTestContext(
-  opts: { env?: Record<string, string>; clock?: Clock; twilioNumbers?: TwilioNumbersApi } = {},
+  opts: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    twilioNumbers?: TwilioNumbersApi;
+    /** Start a Twilio REST stand-in and point the context's Twilio credentials at it. */
+    twilio?: boolean;
+  } = {},
 ): Promise<TestContext> {
+  const tw = opts.twilio ? await startTestTwilio() : undefined;
   const { database, url, drop } = await openTestDatabase();
   const config = loadConfig({
     ...process.env,
@@ -30,6 +41,7 @@ export async function createTestContext(
     LEADLINE_ADMIN_KEY: TEST_ADMIN_KEY,
     PUBLIC_BASE_URL: 'https://leadline.test',
     ...(url ? { DATABASE_URL: url } : {}),
+    ...tw?.env,
     ...opts.env,
   });
   const logger = createLogger(config.LOG_LEVEL);
@@ -47,9 +59,11 @@ export async function createTestContext(
     adminKey: TEST_ADMIN_KEY,
     admin: `Bearer ${TEST_ADMIN_KEY}`,
     databaseUrl: url,
+    twilio: tw?.standin,
     async close() {
       await ctx.close();
       await drop();
+      await tw?.standin.close();
     },
   };
 }
