@@ -34,6 +34,7 @@ DECLARE
   v_number uuid;
   v_e164 text;
   v_pool integer := 0;
+  v_new boolean;
 BEGIN
   IF p_visitor IS NOT NULL THEN
     SELECT vs.id, vs.campaign_id, vs.number_id, vs.shared, vs.last_seen_at, cc.hold_seconds
@@ -91,21 +92,12 @@ BEGIN
   SELECT cc.hold_seconds, cc.overflow INTO v_hold, v_overflow FROM campaigns cc WHERE cc.id = v_campaign;
   v_expires := p_now + make_interval(secs => v_hold);
 
-  IF v_session IS NULL THEN
-    INSERT INTO visitor_sessions (
-      site_id, campaign_id, visitor_id, landing_url, landing_path, referrer, referrer_domain,
-      source, medium, utm_campaign, utm_term, utm_content, gclid, fbclid, msclkid, device,
-      user_agent, created_at, last_seen_at)
-    VALUES (
-      p_site, v_campaign, v_visitor, p_visit->>'landingUrl', p_visit->>'landingPath',
-      p_visit->>'referrer', p_visit->>'referrerDomain', p_visit->>'source', p_visit->>'medium',
-      p_visit->>'utmCampaign', p_visit->>'utmTerm', p_visit->>'utmContent', p_visit->>'gclid',
-      p_visit->>'fbclid', p_visit->>'msclkid', p_visit->>'device', p_visit->>'userAgent',
-      p_now, p_now)
-    RETURNING id INTO v_session;
+  -- The number idle longest: never used first, then the one freed earliest. A new session's id
+  -- is chosen first so the session row is written once, already holding its number.
+  v_new := v_session IS NULL;
+  IF v_new THEN
+    v_session := gen_random_uuid();
   END IF;
-
-  -- The number idle longest: never used first, then the one freed earliest.
   UPDATE tracking_numbers t
      SET lease_session_id = v_session, lease_expires_at = v_expires, last_leased_at = p_now
    WHERE t.id = (SELECT x.id FROM tracking_numbers x
@@ -115,11 +107,27 @@ BEGIN
                   LIMIT 1
                   FOR UPDATE SKIP LOCKED)
   RETURNING t.id, t.e164 INTO v_number, v_e164;
+
+  IF v_new THEN
+    INSERT INTO visitor_sessions (
+      id, site_id, campaign_id, visitor_id, landing_url, landing_path, referrer, referrer_domain,
+      source, medium, utm_campaign, utm_term, utm_content, gclid, fbclid, msclkid, device,
+      user_agent, number_id, shared, created_at, last_seen_at)
+    VALUES (
+      v_session, p_site, v_campaign, v_visitor, p_visit->>'landingUrl', p_visit->>'landingPath',
+      p_visit->>'referrer', p_visit->>'referrerDomain', p_visit->>'source', p_visit->>'medium',
+      p_visit->>'utmCampaign', p_visit->>'utmTerm', p_visit->>'utmContent', p_visit->>'gclid',
+      p_visit->>'fbclid', p_visit->>'msclkid', p_visit->>'device', p_visit->>'userAgent',
+      v_number, false, p_now, p_now);
+  END IF;
+
   IF v_number IS NOT NULL THEN
     INSERT INTO number_leases (number_id, session_id, campaign_id, shared, started_at, expires_at)
     VALUES (v_number, v_session, v_campaign, false, p_now, v_expires);
-    UPDATE visitor_sessions vs SET number_id = v_number, shared = false, last_seen_at = p_now
-     WHERE vs.id = v_session;
+    IF NOT v_new THEN
+      UPDATE visitor_sessions vs SET number_id = v_number, shared = false, last_seen_at = p_now
+       WHERE vs.id = v_session;
+    END IF;
     RETURN QUERY SELECT v_session, v_visitor, v_campaign, v_hold, v_number, v_e164, false,
                         v_expires, false, false;
     RETURN;
