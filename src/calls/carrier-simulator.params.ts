@@ -6,17 +6,7 @@ import { lookup as lookupZip } from 'zipcodes';
 
 export type Params = Record<string, string>;
 
-/** Small seeded PRNG (mulberry32): the same seed replays the same sids, shuffles and duplicates. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../shared/random';
 
 /** A Twilio sid: two-letter prefix and 32 lowercase hex digits (CA… calls, RE… recordings). */
 export function makeSid(prefix: 'CA' | 'RE', rng: () => number): string {

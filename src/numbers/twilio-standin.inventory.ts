@@ -1,4 +1,5 @@
 import { lookupByName } from 'zipcodes';
+import { mulberry32 } from '../shared/random';
 
 /** Which numbers the Twilio stand-in offers: real US places, or only fictional 555-01XX numbers. */
 export type InventoryKind = 'demo' | 'realistic';
@@ -64,7 +65,7 @@ function demoNumbers(place: AreaCodePlace): InventoryNumber[] {
 }
 
 function realisticNumbers(place: AreaCodePlace): InventoryNumber[] {
-  const random = seededRandom(Number(place.areaCode));
+  const random = mulberry32(Number(place.areaCode));
   const zips = zipsOf(place);
   const seen = new Set<string>();
   const numbers: InventoryNumber[] = [];
@@ -78,7 +79,7 @@ function realisticNumbers(place: AreaCodePlace): InventoryNumber[] {
 }
 
 function tollFreeNumbers(prefix: string): InventoryNumber[] {
-  const random = seededRandom(Number(prefix) * 7);
+  const random = mulberry32(Number(prefix) * 7);
   const seen = new Set<string>();
   const numbers: InventoryNumber[] = [];
   while (numbers.length < REALISTIC_PER_TOLL_FREE_PREFIX) {
@@ -145,18 +146,6 @@ function randomDigits(random: () => number, count: number): string {
   let digits = '';
   for (let i = 0; i < count; i += 1) digits += String(Math.floor(random() * 10));
   return digits;
-}
-
-/** mulberry32: a tiny seeded PRNG, so the "realistic" stock is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Twilio's AvailablePhoneNumbers filters, already validated. */
