@@ -9,7 +9,6 @@ import {
   isNull,
   lt,
   or,
-  param,
   sql,
   type SQL,
 } from 'drizzle-orm';
@@ -33,19 +32,99 @@ export interface CallFilter {
   limit: number;
 }
 
-/** `(col, …) values (…)` for the keys set in `row`, each value encoded as its column expects. */
-function columnsAndValues<T extends Record<string, PgColumn>>(
-  columns: T,
-  row: Record<string, unknown>,
-) {
-  const set = Object.entries(row).filter(([k, v]) => v !== undefined && k in columns);
-  const cols = set.map(([k]) => sql.identifier((columns[k] as PgColumn).name));
-  const vals = set.map(([k, v]) => sql`${param(v, columns[k] as PgColumn)}`);
-  return { cols: sql.join(cols, sql`, `), vals: sql.join(vals, sql`, `) };
-}
+type CallKey = keyof typeof callColumns;
+type EventKey = keyof typeof eventColumns;
 
 const callColumns = getTableColumns(calls);
 const eventColumns = getTableColumns(callEvents);
+
+/** Every column a call's first event sets; the rest keep their defaults. */
+const FIRST_CALL_KEYS: CallKey[] = [
+  'callSid',
+  'accountSid',
+  'direction',
+  'fromNumber',
+  'toNumber',
+  'trackingNumberId',
+  'siteId',
+  'campaignId',
+  'sessionId',
+  'visitorId',
+  'attribution',
+  'attributionCandidates',
+  'source',
+  'medium',
+  'utmCampaign',
+  'keyword',
+  'landingUrl',
+  'landingPath',
+  'referrer',
+  'gclid',
+  'fbclid',
+  'msclkid',
+  'device',
+  'callerName',
+  'callerCity',
+  'callerState',
+  'callerZip',
+  'callerCountry',
+  'status',
+  'outcome',
+  'statusRank',
+  'lastSequence',
+  'startedAt',
+  'answeredAt',
+  'endedAt',
+  'ringSeconds',
+  'durationSeconds',
+  'talkSeconds',
+  'dialStatus',
+  'answeredBy',
+  'recordingUrl',
+  'recordingSid',
+  'recordingSeconds',
+  'firstTime',
+  'previousCalls',
+  'spam',
+];
+const EVENT_KEYS: EventKey[] = [
+  'callSid',
+  'rootCallSid',
+  'kind',
+  'status',
+  'sequenceNumber',
+  'twilioTimestamp',
+  'dedupeKey',
+  'params',
+  'receivedAt',
+];
+/** Values for NOT NULL columns a new call may leave unset. */
+const CALL_DEFAULTS: Partial<NewCall> = { attribution: 'none', previousCalls: 0, spam: false };
+
+const placeholders = (cols: PgColumn[], offset: number) =>
+  cols.map((c, i) => `$${i + 1 + offset}::${c.getSQLType()}`).join(', ');
+const names = (cols: PgColumn[]) => cols.map((c) => `"${c.name}"`).join(', ');
+const encode = (col: PgColumn, value: unknown) =>
+  value === undefined || value === null ? null : col.mapToDriverValue(value);
+
+const firstEventCols = EVENT_KEYS.map((k) => eventColumns[k] as PgColumn);
+const firstCallCols = FIRST_CALL_KEYS.map((k) => callColumns[k] as PgColumn);
+/**
+ * Fixed text, so the driver prepares it once: a call's first event and its row in one statement.
+ * Built from the drizzle schema, so it follows the columns' names and types.
+ */
+const FIRST_EVENT_SQL = `
+  with ev as (
+    insert into call_events (${names(firstEventCols)}) values (${placeholders(firstEventCols, 0)})
+    on conflict (dedupe_key) do nothing
+    returning id
+  ), c as (
+    insert into calls (${names(firstCallCols)})
+    select ${placeholders(firstCallCols, firstEventCols.length)} where exists (select 1 from ev)
+    on conflict (call_sid) do nothing
+    returning call_sid
+  )
+  select (select count(*) from ev)::int as events, (select count(*) from c)::int as calls`;
 
 /** Calls and their webhook events. Writes happen inside the caller's transaction. */
 export function createCallsRepo(database: Database) {
@@ -61,21 +140,18 @@ export function createCallsRepo(database: Database) {
       event: NewCallEvent,
       call: NewCall,
     ): Promise<{ event: boolean; call: boolean }> {
-      const e = columnsAndValues(eventColumns, event);
-      const c = columnsAndValues(callColumns, call);
-      const [row] = await database.rows<{ events: number; calls: number }>(sql`
-        with ev as (
-          insert into call_events (${e.cols}) values (${e.vals})
-          on conflict (dedupe_key) do nothing
-          returning id
-        ), c as (
-          insert into calls (${c.cols}) select ${c.vals} where exists (select 1 from ev)
-          on conflict (call_sid) do nothing
-          returning call_sid
-        )
-        select (select count(*) from ev)::int as events, (select count(*) from c)::int as calls
-      `);
-      return { event: (row?.events ?? 0) > 0, call: (row?.calls ?? 0) > 0 };
+      const row: Record<string, unknown> = { ...CALL_DEFAULTS, ...call };
+      const params = [
+        ...EVENT_KEYS.map((k, i) =>
+          encode(firstEventCols[i] as PgColumn, event[k as keyof NewCallEvent]),
+        ),
+        ...FIRST_CALL_KEYS.map((k, i) => encode(firstCallCols[i] as PgColumn, row[k])),
+      ];
+      const [result] = await database.query<{ events: number; calls: number }>(
+        FIRST_EVENT_SQL,
+        params,
+      );
+      return { event: (result?.events ?? 0) > 0, call: (result?.calls ?? 0) > 0 };
     },
 
     transaction: <T>(fn: (tx: Tx) => Promise<T>) => db.transaction(fn),

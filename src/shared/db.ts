@@ -21,6 +21,11 @@ export interface Database {
   kind: 'embedded' | 'postgres';
   /** Runs raw SQL and returns plain rows, whichever driver is underneath. */
   rows<T>(query: SQL, executor?: DbOrTx): Promise<T[]>;
+  /**
+   * Runs fixed SQL text with positional parameters ($1…) straight on the driver, as a prepared
+   * statement: for the few hot statements where building the query per request costs too much.
+   */
+  query<T>(text: string, params: unknown[]): Promise<T[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -65,6 +70,10 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       db,
       kind: 'postgres',
       rows: async (q, ex) => resultRows(await (ex ?? db).execute(q)),
+      query: async <T>(text: string, params: unknown[]) =>
+        (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
+          prepare: true,
+        })) as unknown as T[],
       ping: async () => {
         await client`select 1`;
       },
@@ -85,6 +94,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     db,
     kind: 'embedded',
     rows: async (q, ex) => resultRows(await (ex ?? db).execute(q)),
+    query: async <T>(text: string, params: unknown[]) => (await client.query<T>(text, params)).rows,
     ping: async () => {
       await client.query('select 1');
     },
