@@ -353,3 +353,38 @@ describe('GET /api/v1/calls', () => {
     await request(t.app).get('/api/v1/calls/nope').set('Authorization', t.admin).expect(400);
   });
 });
+
+describe('/api/v1/blocked-numbers', () => {
+  it('lists, unblocks, and rejects a pattern that is not E.164', async () => {
+    const bad = await request(t.app)
+      .post('/api/v1/blocked-numbers')
+      .set('Authorization', t.admin)
+      .send({ pattern: '900*' })
+      .expect(400);
+    expect(bad.body.error.message).toContain('pattern');
+    const added = await request(t.app)
+      .post('/api/v1/blocked-numbers')
+      .set('Authorization', t.admin)
+      .send({ pattern: '+18885550000' })
+      .expect(201);
+    const listed = await request(t.app)
+      .get('/api/v1/blocked-numbers')
+      .set('Authorization', t.admin)
+      .expect(200);
+    expect(listed.body.blocked.map((b: { pattern: string }) => b.pattern)).toContain(
+      '+18885550000',
+    );
+    await request(t.app)
+      .delete(`/api/v1/blocked-numbers/${added.body.id}`)
+      .set('Authorization', t.admin)
+      .expect(204);
+    await request(t.app)
+      .delete(`/api/v1/blocked-numbers/${added.body.id}`)
+      .set('Authorization', t.admin)
+      .expect(404);
+    const after = await request(t.app).get('/api/v1/blocked-numbers').set('Authorization', t.admin);
+    expect(after.body.blocked.map((b: { pattern: string }) => b.pattern)).not.toContain(
+      '+18885550000',
+    );
+  });
+});
