@@ -35,7 +35,8 @@ async function waitForRecord(callSid: string) {
   for (let i = 0; i < 50; i++) {
     await t.ctx.webhookRetry.flush();
     const res = await request(t.app).get(`/api/v1/calls/${callSid}`).set('Authorization', t.admin);
-    if (res.status === 200 && res.body.status === 'completed') return res.body;
+    const folded = (res.body.events ?? []).some((e: { kind: string }) => e.kind === 'voice');
+    if (res.status === 200 && res.body.status === 'completed' && folded) return res.body;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`call ${callSid} was never recorded`);

@@ -232,7 +232,9 @@ export function createCallService(deps: CallServiceDeps) {
           ? new Date(d.endedAt.getTime() - d.durationSeconds * 1000)
           : row.startedAt);
       await repo.updateCall(tx, root, {
-        ...(identity && !row.toNumber ? identity : {}),
+        // The voice webhook marks the call's true start, so its attribution wins over one worked
+        // out from a later callback that happened to arrive first (after an outage, say).
+        ...(identity && (!row.toNumber || kind === 'voice') ? identity : {}),
         ...d,
         startedAt,
       });
