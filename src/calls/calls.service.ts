@@ -113,7 +113,8 @@ export function createCallService(deps: CallServiceDeps) {
     let siteId = visit?.siteId ?? null;
     if (!siteId && number.campaignId) {
       siteId =
-        (await campaigns.getCampaign(number.campaignId).catch(() => undefined))?.siteId ?? null;
+        (await campaigns.getCampaignCached(number.campaignId).catch(() => undefined))?.siteId ??
+        null;
     }
     return {
       ...base,
@@ -293,7 +294,7 @@ export function createCallService(deps: CallServiceDeps) {
     }
     const number = to ? await numbers.findByE164(to) : undefined;
     const campaign = number?.campaignId
-      ? await campaigns.getCampaign(number.campaignId)
+      ? await campaigns.getCampaignCached(number.campaignId)
       : undefined;
     await ingest('voice', params, receivedAt);
     if (!campaign) {

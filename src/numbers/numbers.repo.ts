@@ -1,9 +1,8 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { numberLeases, trackingNumbers, visitorSessions } from '../../db/schema';
+import { trackingNumbers } from '../../db/schema';
 import type { Database, DbOrTx } from '../shared/db';
 
 export type TrackingNumberRow = typeof trackingNumbers.$inferSelect;
-export type SessionRow = typeof visitorSessions.$inferSelect;
 type NewNumber = typeof trackingNumbers.$inferInsert;
 
 /** Explicit casts: parameters in a SELECT list have no type for Postgres to infer. */
@@ -248,14 +247,6 @@ export function createNumbersRepo(database: Database) {
         from tracking_numbers t join campaigns c on c.id = t.campaign_id
         where t.status = 'active'
       `);
-    },
-
-    async leaseHistory(numberId: string) {
-      return db
-        .select()
-        .from(numberLeases)
-        .where(eq(numberLeases.numberId, numberId))
-        .orderBy(asc(numberLeases.startedAt));
     },
   };
 }
