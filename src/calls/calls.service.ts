@@ -100,14 +100,15 @@ export function createCallService(deps: CallServiceDeps) {
       return { ...base, spam: true, attribution: 'none' };
     }
     const windowStart = new Date(startedAt.getTime() - deps.repeatWindowDays * 86_400_000);
-    const history = from
-      ? await repo.callerHistory(from, startedAt, windowStart)
-      : { total: 0, recent: 0 };
     const number = to ? await numbers.findByE164(to) : undefined;
+    // Caller history and the number's leases are independent reads: one round trip, not two.
+    const [history, leases] = await Promise.all([
+      from ? repo.callerHistory(from, startedAt, windowStart) : { total: 0, recent: 0 },
+      number ? numbers.leasesAround(number.id, startedAt, deps.graceSeconds) : [],
+    ]);
     if (!number) {
       return { ...base, firstTime: history.recent === 0, previousCalls: history.total };
     }
-    const leases = await numbers.leasesAround(number.id, startedAt, deps.graceSeconds);
     const decision = attributeCall(leases, startedAt);
     const visit = decision.chosen;
     let siteId = visit?.siteId ?? null;
@@ -365,7 +366,7 @@ export function createCallService(deps: CallServiceDeps) {
       record(
         'recording',
         kind === 'voicemail' ? { ...params, LeadlineRecordingKind: 'voicemail' } : params,
-        5_000,
+        writeDeadline,
       ),
 
     async listCalls(filter: CallFilter): Promise<CallRow[]> {

@@ -2,9 +2,6 @@ import { DEMO_TWILIO_ACCOUNT_SID, DEMO_TWILIO_AUTH_TOKEN, type Config } from '..
 import { createTwilioNumbersApi, type TwilioNumbersApi } from '../shared/twilio';
 import { startTwilioStandin, type TwilioStandin } from './twilio-standin';
 
-const DEMO_ACCOUNT_SID = DEMO_TWILIO_ACCOUNT_SID;
-const DEMO_AUTH_TOKEN = DEMO_TWILIO_AUTH_TOKEN;
-
 /**
  * The numbers API Leadline uses: real Twilio (or TWILIO_API_BASE_URL) when credentials are set;
  * in demo mode, the real twilio client against an in-process stand-in that sells 555-01XX numbers.
@@ -25,14 +22,14 @@ export function createNumbersApiProvider(
   const demoApi = () => {
     if (!api) {
       standin = startTwilioStandin({
-        accountSid: DEMO_ACCOUNT_SID,
-        authToken: DEMO_AUTH_TOKEN,
+        accountSid: DEMO_TWILIO_ACCOUNT_SID,
+        authToken: DEMO_TWILIO_AUTH_TOKEN,
         inventory: 'demo',
       });
       api = standin.then((s) =>
         createTwilioNumbersApi({
-          accountSid: DEMO_ACCOUNT_SID,
-          authToken: DEMO_AUTH_TOKEN,
+          accountSid: DEMO_TWILIO_ACCOUNT_SID,
+          authToken: DEMO_TWILIO_AUTH_TOKEN,
           baseUrl: s.baseUrl,
         }),
       );
