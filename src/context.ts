@@ -19,6 +19,9 @@ import { createRetryBuffer } from './calls/retry-buffer';
 import { createDemoService } from './demo/demo.service';
 import { DEMO_TWILIO_ACCOUNT_SID } from './shared/config';
 
+/** Advisory-lock key that serialises the demo seed across nodes (any fixed number). */
+const DEMO_SEED_LOCK = 7_243_002;
+
 export interface ContextDeps {
   config: Config;
   database: Database;
@@ -84,6 +87,7 @@ export function createContext(deps: ContextDeps) {
     publicBaseUrl: config.publicBaseUrl,
     accountSid: config.TWILIO_ACCOUNT_SID ?? DEMO_TWILIO_ACCOUNT_SID,
     authToken: config.twilioAuthToken,
+    withLock: (fn) => database.withLock(DEMO_SEED_LOCK, fn),
   });
 
   return {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createTestContext, type TestContext } from './support/context';
+import { createContext } from '../src/context';
 
 const NO_TWILIO = { TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_API_BASE_URL: '' };
 
@@ -102,6 +103,32 @@ describe('outside demo mode', () => {
       await request(t.app).post('/demo/v1/calls').send({ to: '+14155550100' }).expect(404);
       await request(t.app).get('/').expect(404);
     } finally {
+      await t.close();
+    }
+  });
+});
+
+// Several nodes starting together on one PostgreSQL: only PostgreSQL has more than one node.
+(process.env.DATABASE_URL ? describe : describe.skip)('demo seed on several nodes', () => {
+  it('creates the demo site once when two nodes seed at the same moment', async () => {
+    const t = await createTestContext({ env: NO_TWILIO });
+    // A second node: its own services and its own demo Twilio, the same database.
+    const other = createContext({
+      config: t.ctx.config,
+      database: t.ctx.database,
+      logger: t.ctx.logger,
+    });
+    try {
+      await Promise.all([t.ctx.demo.seed(), other.demo.seed()]);
+      const sites = await request(t.app)
+        .get('/api/v1/sites')
+        .set('Authorization', t.admin)
+        .expect(200);
+      expect(
+        sites.body.sites.filter((s: { name: string }) => s.name === 'Leadline demo'),
+      ).toHaveLength(1);
+    } finally {
+      await other.close();
       await t.close();
     }
   });

@@ -15,6 +15,8 @@ export interface DemoDeps {
   publicBaseUrl: string;
   accountSid: string;
   authToken: string;
+  /** Serialises the seed across nodes that start together on one database. */
+  withLock: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -28,6 +30,28 @@ export function createDemoService(deps: DemoDeps) {
     return (await deps.campaigns.listSites()).find((s) => s.name === DEMO_SITE_NAME);
   }
 
+  async function seedOnce(): Promise<void> {
+    if (await demoSite()) return;
+    const origin = new URL(deps.publicBaseUrl).origin;
+    const site = await deps.campaigns.createSite({
+      name: DEMO_SITE_NAME,
+      allowedOrigins: [origin, origin.replace('localhost', '127.0.0.1')],
+      swapTargets: [DEMO_SWAP_TARGET],
+    });
+    const campaign = await deps.campaigns.createCampaign({
+      name: 'Website (default)',
+      siteId: site.id,
+      match: {},
+      holdSeconds: 1800,
+      fallbackNumber: '+14155550199',
+      overflow: 'share_lru',
+      recordCalls: false,
+    });
+    await deps.numbers.provision(campaign.id, { count: 4, areaCode: '415', kind: 'pool' });
+    await deps.numbers.provision(campaign.id, { count: 1, areaCode: '415', kind: 'source' });
+    deps.log.info({ siteId: site.id, campaignId: campaign.id }, 'demo site created');
+  }
+
   return {
     enabled: deps.enabled,
     /** Where the simulator delivers webhooks: this process's own listening address. */
@@ -37,25 +61,8 @@ export function createDemoService(deps: DemoDeps) {
 
     /** First start in demo mode: a site, a default campaign and a few numbers to play with. */
     async seed(): Promise<void> {
-      if (!deps.enabled || (await demoSite())) return;
-      const origin = new URL(deps.publicBaseUrl).origin;
-      const site = await deps.campaigns.createSite({
-        name: DEMO_SITE_NAME,
-        allowedOrigins: [origin, origin.replace('localhost', '127.0.0.1')],
-        swapTargets: [DEMO_SWAP_TARGET],
-      });
-      const campaign = await deps.campaigns.createCampaign({
-        name: 'Website (default)',
-        siteId: site.id,
-        match: {},
-        holdSeconds: 1800,
-        fallbackNumber: '+14155550199',
-        overflow: 'share_lru',
-        recordCalls: false,
-      });
-      await deps.numbers.provision(campaign.id, { count: 4, areaCode: '415', kind: 'pool' });
-      await deps.numbers.provision(campaign.id, { count: 1, areaCode: '415', kind: 'source' });
-      deps.log.info({ siteId: site.id, campaignId: campaign.id }, 'demo site created');
+      if (!deps.enabled) return;
+      await deps.withLock(() => seedOnce());
     },
 
     async siteKey(): Promise<string | undefined> {

@@ -26,6 +26,8 @@ export interface Database {
    * statement: for the few hot statements where building the query per request costs too much.
    */
   query<T>(text: string, params: unknown[]): Promise<T[]>;
+  /** Runs `fn` while holding a cluster-wide advisory lock, so several nodes take turns. */
+  withLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -74,6 +76,16 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
         (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
           prepare: true,
         })) as unknown as T[],
+      withLock: async (key, fn) => {
+        const conn = await client.reserve();
+        try {
+          await conn`select pg_advisory_lock(${key})`;
+          return await fn();
+        } finally {
+          await conn`select pg_advisory_unlock(${key})`.catch(() => undefined);
+          conn.release();
+        }
+      },
       ping: async () => {
         await client`select 1`;
       },
@@ -95,6 +107,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     kind: 'embedded',
     rows: async (q, ex) => resultRows(await (ex ?? db).execute(q)),
     query: async <T>(text: string, params: unknown[]) => (await client.query<T>(text, params)).rows,
+    // One process owns an embedded database, so there is nobody to take turns with.
+    withLock: (_key, fn) => fn(),
     ping: async () => {
       await client.query('select 1');
     },
