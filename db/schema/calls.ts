@@ -62,7 +62,6 @@ export const calls = pgTable(
     durationSeconds: integer('duration_seconds'),
     talkSeconds: integer('talk_seconds'),
     dialStatus: text('dial_status'),
-    agentId: uuid('agent_id'),
     answeredBy: text('answered_by'),
     recordingUrl: text('recording_url'),
     recordingSid: text('recording_sid'),
@@ -70,13 +69,6 @@ export const calls = pgTable(
     firstTime: boolean('first_time'),
     previousCalls: integer('previous_calls').notNull().default(0),
     spam: boolean('spam').notNull().default(false),
-    score: integer('score'),
-    scoreDetails: jsonb('score_details').$type<Record<string, unknown>>(),
-    syncState: text('sync_state', { enum: ['not_ready', 'pending', 'synced', 'failed'] })
-      .notNull()
-      .default('not_ready'),
-    salesforceTaskId: text('salesforce_task_id'),
-    syncedAt: timestamp('synced_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

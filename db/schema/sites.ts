@@ -23,6 +23,14 @@ export const sites = pgTable('sites', {
     .$type<string[]>()
     .notNull()
     .default(sql`'[]'::jsonb`),
+  /**
+   * User-agent substrings this site vouches for (its own uptime monitor, say): such visits lease
+   * a number like a person's instead of getting the bot answer.
+   */
+  botAllowList: jsonb('bot_allow_list')
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -55,7 +63,6 @@ export const campaigns = pgTable(
       .default('share_lru'),
     salesforceCampaignId: text('salesforce_campaign_id'),
     recordCalls: boolean('record_calls').notNull().default(false),
-    scoring: jsonb('scoring').$type<Record<string, unknown>>(),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -44,7 +44,6 @@ export const callOut = (c: CallRow) => ({
   durationSeconds: c.durationSeconds,
   talkSeconds: c.talkSeconds,
   dialStatus: c.dialStatus,
-  agentId: c.agentId,
   answeredBy: c.answeredBy,
   recording: c.recordingUrl
     ? { url: c.recordingUrl, sid: c.recordingSid, seconds: c.recordingSeconds }
@@ -52,7 +51,6 @@ export const callOut = (c: CallRow) => ({
   firstTime: c.firstTime,
   previousCalls: c.previousCalls,
   spam: c.spam,
-  score: c.score,
 });
 
 const encodeCursor = (c: CallRow) =>
