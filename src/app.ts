@@ -1,4 +1,5 @@
-import express from 'express';
+import express, { type Request, type Response } from 'express';
+import helmet from 'helmet';
 import type { AppContext } from './context';
 import { authenticate } from './shared/auth';
 import { errorHandler, notFound, requestContext } from './shared/http';
@@ -15,20 +16,29 @@ export function createApp(ctx: AppContext): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.TRUST_PROXY);
   app.use(requestContext(ctx.logger));
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    next();
-  });
+  // helmet's defaults (CSP, nosniff, HSTS, frame and referrer policies), with two exceptions:
+  // no upgrade-insecure-requests, because demo mode is opened over plain http (localhost or a
+  // LAN address) and upgraded sub-requests would fail; and see the two routes below.
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
+  // The demo's sample page at / stands in for a customer's site and carries one inline script
+  // (the "simulate a call" button); it alone may run inline script. JSON and TwiML need no more.
+  app.get(
+    '/',
+    helmet.contentSecurityPolicy({
+      directives: {
+        upgradeInsecureRequests: null,
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+      },
+    }),
+  );
+  // dni.js is loaded by <script src> from customers' sites, so it must be readable cross-origin.
+  app.get('/dni.js', helmet.crossOriginResourcePolicy({ policy: 'cross-origin' }));
 
-  app.get('/health', async (req, res) => {
-    try {
-      await ctx.database.ping();
-      res.json({ status: 'ok', database: ctx.database.kind });
-    } catch (err) {
-      req.log.error({ err }, 'health check: database unreachable');
-      res.status(503).json({ status: 'degraded', database: ctx.database.kind });
-    }
-  });
+  app.get('/health', health);
 
   app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
   app.use(
@@ -51,4 +61,14 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(notFound);
   app.use(errorHandler);
   return app;
+
+  async function health(req: Request, res: Response) {
+    try {
+      await ctx.database.ping();
+      res.json({ status: 'ok', database: ctx.database.kind });
+    } catch (err) {
+      req.log.error({ err }, 'health check: database unreachable');
+      res.status(503).json({ status: 'degraded', database: ctx.database.kind });
+    }
+  }
 }

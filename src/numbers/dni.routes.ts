@@ -1,4 +1,5 @@
-import express, { Router } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import cors from 'cors';
 import { rateLimitPerIp } from '../shared/rate-limit';
 import { parseInput } from '../shared/validation';
 import type { DniService } from './dni.service';
@@ -21,36 +22,33 @@ export function dniRoutes(dni: DniService, opts: { ratePerMinute: number }): Rou
     res.type('application/javascript').send(getDniScript());
   });
 
-  // Preflight carries no site key, so it cannot be checked here; the POST itself is refused
-  // (403, nothing written) unless its Origin is one of the site's allowed origins.
-  r.options('/dni/v1/sessions', (req, res) => {
-    const origin = req.get('origin');
-    if (origin) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Vary', 'Origin');
-    }
-    res.setHeader('Access-Control-Allow-Methods', 'POST');
-    res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
-    res.setHeader('Access-Control-Max-Age', '86400');
-    res.status(204).end();
+  // Preflight carries no site key, so it cannot be checked here: the origin is reflected, and
+  // the POST itself is refused (403, nothing written) unless its Origin is one of the site's.
+  const sessionCors = cors({
+    origin: true,
+    methods: ['POST'],
+    allowedHeaders: ['Content-Type'],
+    maxAge: 86_400,
   });
-
+  r.options('/dni/v1/sessions', sessionCors);
   r.post(
     '/dni/v1/sessions',
     rateLimitPerIp({ perMinute: opts.ratePerMinute }),
     // sendBeacon can only send text/plain, so JSON arrives under that type too.
     express.json({ limit: '16kb', type: ['application/json', 'text/plain'] }),
-    async (req, res) => {
-      const origin = req.get('origin');
-      const input = parseInput(sessionRequestSchema, req.body);
-      const { body } = await dni.startSession(input, origin);
-      if (origin) {
-        res.setHeader('Access-Control-Allow-Origin', origin);
-        res.setHeader('Vary', 'Origin');
-      }
-      res.setHeader('Cache-Control', 'no-store');
-      res.json(body);
-    },
+    startSession,
   );
   return r;
+
+  async function startSession(req: Request, res: Response, next: NextFunction) {
+    const origin = req.get('origin');
+    const input = parseInput(sessionRequestSchema, req.body);
+    const { body } = await dni.startSession(input, origin);
+    // CORS headers only once the service has accepted the origin: a refused one gets none.
+    sessionCors(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(body);
+    });
+  }
 }

@@ -1,17 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
 import { AppError, NotFoundError, RateLimitedError } from './errors';
 import type { Logger } from './logger';
 
-/** Gives each request an id (kept from X-Request-Id when sane) and a child logger. */
+const SANE_REQUEST_ID = /^[\w.-]{1,64}$/;
+/** Public hot paths (one request per page view): their successes log at debug, not info. */
+const QUIET_PATHS = new Set(['/dni.js', '/dni/v1/sessions']);
+
+/**
+ * Gives each request an id (kept from X-Request-Id when sane, else a random UUID), echoes it in
+ * X-Request-Id, and a child logger `req.log` bound to it; logs each response once it is sent.
+ */
 export function requestContext(logger: Logger): RequestHandler {
-  return (req, res, next) => {
-    const incoming = req.get('x-request-id');
-    req.id = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-    req.log = logger.child({ reqId: req.id });
-    res.setHeader('X-Request-Id', req.id);
-    next();
-  };
+  return pinoHttp({
+    logger,
+    quietReqLogger: true,
+    customAttributeKeys: { reqId: 'reqId' },
+    genReqId: function requestIdOf(req, res) {
+      const incoming = req.headers['x-request-id'];
+      const id =
+        typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    // Load balancers poll /health every few seconds: logging it would drown everything else.
+    autoLogging: { ignore: (req) => req.url === '/health' },
+    customLogLevel: function levelOf(req, res, err) {
+      if (err || res.statusCode >= 500) return 'error';
+      if (res.statusCode >= 400) return 'warn';
+      const pathname = (req.url ?? '').split('?')[0] ?? '';
+      return QUIET_PATHS.has(pathname) ? 'debug' : 'info';
+    },
+  }) as unknown as RequestHandler;
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {

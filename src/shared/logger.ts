@@ -1,17 +1,72 @@
 import pino from 'pino';
-import { maskForLog, maskPhonesInText } from './mask';
+import { maskPhone, maskPhonesInText, maskSecret } from './mask';
 
 export type Logger = pino.Logger;
 
-/** The process logger: every object passes through maskForLog, so no caller number or key leaks. */
-export function createLogger(level: string): Logger {
-  return pino({
+/** Keys whose string value is a phone number, wherever they sit in a log object. */
+const PHONE_KEYS = [
+  'From',
+  'To',
+  'Caller',
+  'Called',
+  'ForwardedFrom',
+  'from',
+  'to',
+  'caller',
+  'called',
+  'phone',
+  'e164',
+  'national',
+  'fromNumber',
+  'toNumber',
+  'fallbackNumber',
+];
+/** Keys whose value is a credential. */
+const SECRET_KEYS = [
+  'authorization',
+  'cookie',
+  'token',
+  'authToken',
+  'apiKey',
+  'password',
+  'secret',
+  'clientSecret',
+  'refreshToken',
+  'accessToken',
+];
+const HEADER_SECRETS = ['authorization', 'cookie', '"x-twilio-signature"'];
+
+const atAnyDepth = (key: string) => [key, `*.${key}`, `*.*.${key}`];
+
+/** pino redact paths: phone and secret keys up to three levels deep, plus request headers. */
+export const REDACT_PATHS = [
+  ...PHONE_KEYS.flatMap(atAnyDepth),
+  ...SECRET_KEYS.flatMap(atAnyDepth),
+  ...HEADER_SECRETS.map((h) => `req.headers.${h}`),
+  'res.headers["set-cookie"]',
+  'req.url',
+];
+
+const phoneKeys = new Set(PHONE_KEYS);
+
+/** What a redacted path becomes: phones keep country and last two digits, secrets a prefix. */
+export function censorLogValue(value: unknown, path: string[]): unknown {
+  if (typeof value !== 'string') return value;
+  const key = path[path.length - 1] ?? '';
+  // A URL may carry a number in its query string, with its plus sign percent-encoded.
+  if (key === 'url' && path.length === 2) return maskPhonesInText(value.replace(/%2B/gi, '+'));
+  if (phoneKeys.has(key)) return maskPhone(value);
+  return maskSecret(value);
+}
+
+/** The process logger: phone numbers and credentials are masked by redact paths and messages. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: undefined,
-    formatters: {
-      log: (obj) => maskForLog(obj) as Record<string, unknown>,
-    },
+    redact: { paths: REDACT_PATHS, censor: censorLogValue },
     hooks: {
+      // Free text (messages) has no keys to redact by, so phone-looking runs are masked there.
       logMethod(args, method) {
         const masked = args.map((a) => (typeof a === 'string' ? maskPhonesInText(a) : a));
         return method.apply(this, masked as Parameters<typeof method>);
@@ -24,5 +79,6 @@ export function createLogger(level: string): Logger {
         stack: err.stack ? maskPhonesInText(err.stack) : undefined,
       }),
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

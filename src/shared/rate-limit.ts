@@ -1,26 +1,23 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
+import { rateLimit, type RateLimitInfo } from 'express-rate-limit';
 import { RateLimitedError } from './errors';
 
 /**
- * A per-IP fixed-window limit kept in this node's memory. With N nodes behind a balancer an IP
- * gets up to N× the limit, which is fine for its purpose: stopping one client from draining a pool.
+ * A per-IP limit per minute (express-rate-limit, memory store). The counts live in this node's
+ * memory, so with N nodes behind a balancer one IP gets up to N× `perMinute`: fine for its
+ * purpose, which is to stop one client draining a number pool, and it needs no shared store.
  */
-export function rateLimitPerIp(opts: { perMinute: number; now?: () => number }): RequestHandler {
-  const now = opts.now ?? Date.now;
-  const windows = new Map<string, { start: number; count: number }>();
-  return (req, _res, next) => {
-    const t = now();
-    const key = req.ip ?? 'unknown';
-    let w = windows.get(key);
-    if (!w || t - w.start >= 60_000) {
-      if (windows.size > 50_000) windows.clear();
-      w = { start: t, count: 0 };
-      windows.set(key, w);
-    }
-    w.count += 1;
-    if (w.count > opts.perMinute) {
-      return next(new RateLimitedError(Math.ceil((w.start + 60_000 - t) / 1000)));
-    }
-    next();
-  };
+export function rateLimitPerIp(opts: { perMinute: number }): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: opts.perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    // Refusals go through the one error middleware, so they answer in the project's error shape.
+    handler: function refuseOverLimit(req, _res, next) {
+      const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
+      const resetAt = info?.resetTime?.getTime() ?? Date.now() + 60_000;
+      next(new RateLimitedError(Math.max(1, Math.ceil((resetAt - Date.now()) / 1000))));
+    },
+  });
 }
