@@ -10,7 +10,7 @@ import { createCampaignService } from './campaigns/campaigns.service';
 import { createNumbersRepo } from './numbers/numbers.repo';
 import { createNumbersService } from './numbers/numbers.service';
 import { createDniService } from './numbers/dni.service';
-import { createNumbersApiProvider } from './numbers/twilio-provider';
+import { createNumbersApiProvider } from './demo/twilio-rest/provider';
 import { createRoutingService } from './routing/routing.service';
 import { createCallsRepo } from './calls/calls.repo';
 import { createCallService } from './calls/calls.service';

@@ -5,7 +5,7 @@ import { ManualClock } from './support/clock';
 import { TEST_AUTH_TOKEN } from './support/twilio';
 import { carrierFor, PUBLIC_BASE_URL } from './support/carrier';
 import { buildCampaign, buildPool, buildSite } from './support/factories';
-import { mulberry32, type CallOutcome, type PlacedCall } from '../src/calls/carrier-simulator';
+import { mulberry32, type CallOutcome, type PlacedCall } from '../src/demo/carrier/simulator';
 import { signTwilioRequest } from '../src/shared/twilio';
 
 /**

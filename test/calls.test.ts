@@ -6,7 +6,7 @@ import { carrierFor, PUBLIC_BASE_URL } from './support/carrier';
 import { buildCampaign, buildPool, buildSite } from './support/factories';
 import { signTwilioRequest } from '../src/shared/twilio';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from './support/twilio';
-import type { CallOutcome } from '../src/calls/carrier-simulator';
+import type { CallOutcome } from '../src/demo/carrier/simulator';
 
 const ORIGIN = 'https://www.example.com';
 const clock = new ManualClock('2026-06-01T15:00:00Z');

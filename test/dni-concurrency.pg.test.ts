@@ -3,7 +3,7 @@ import { createTestContext, TEST_ADMIN_KEY, type TestContext } from './support/c
 import { buildCampaign, buildPool, buildSite } from './support/factories';
 import { startTestTwilio } from './support/twilio';
 import { startLeadlineProcess, type LeadlineProcess } from './support/processes';
-import type { TwilioStandin } from '../src/numbers/twilio-standin';
+import type { TwilioStandin } from '../src/demo/twilio-rest/standin';
 
 // Concurrency is a property of real PostgreSQL with several nodes; PGlite has one connection.
 const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { TwilioStandin } from '../src/numbers/twilio-standin';
+import type { TwilioStandin } from '../src/demo/twilio-rest/standin';
 import { ManualClock } from './support/clock';
 import { createTestContext, type TestContext } from './support/context';
 import { createTestBrowser, DESKTOP_USER_AGENT, settledBody, sleep } from './support/dni-browser';

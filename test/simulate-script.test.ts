@@ -8,7 +8,7 @@ import {
 } from '../scripts/simulate/scoring';
 import { poolTarget } from '../scripts/simulate/site';
 import { buildVisits, planCallers, SITE_ORIGIN } from '../scripts/simulate/traffic';
-import { mulberry32 } from '../src/calls/carrier-simulator';
+import { mulberry32 } from '../src/demo/carrier/simulator';
 
 const ACCOUNT_SID = `AC${'c0ffee00'.repeat(4)}`;
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../src/context';
-import { createCarrierSimulator } from '../../src/calls/carrier-simulator';
+import { createCarrierSimulator } from '../../src/demo/carrier/simulator';
 import { DEMO_TWILIO_ACCOUNT_SID, DEMO_TWILIO_AUTH_TOKEN } from '../../src/shared/config';
 
 /** What autocannon sends for one row; built in the load process from what seed() returned. */

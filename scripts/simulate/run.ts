@@ -3,7 +3,7 @@ import {
   createCarrierSimulator,
   mulberry32,
   type CallOutcome,
-} from '../../src/calls/carrier-simulator';
+} from '../../src/demo/carrier/simulator';
 import { leadlineClient } from './leadline-client';
 import { formatTable, judgeAttribution, summarize, type Verdict } from './scoring';
 import { ensureSiteAndCampaign, poolTarget } from './site';

@@ -1,5 +1,5 @@
 // The traffic a run replays: visits from realistic sources, and which of those visitors phone in.
-import type { CallOutcome } from '../../src/calls/carrier-simulator';
+import type { CallOutcome } from '../../src/demo/carrier/simulator';
 
 /** The origin of the simulated site: every landing URL is on it, and Leadline must allow it. */
 export const SITE_ORIGIN = 'https://sim.leadline.test';

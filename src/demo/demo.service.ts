@@ -1,5 +1,6 @@
-import { createCarrierSimulator, type CallOutcome } from '../calls/carrier-simulator';
+import { createCarrierSimulator, type CallOutcome } from './carrier/simulator';
 import type { CampaignService } from '../campaigns/campaigns.service';
+import type { NumberDirectory } from '../numbers/number-directory';
 import type { NumbersService } from '../numbers/numbers.service';
 import { ConflictError, NotFoundError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
@@ -10,6 +11,7 @@ const DEMO_SITE_NAME = 'Leadline demo';
 export interface DemoDeps {
   campaigns: CampaignService;
   numbers: NumbersService;
+  directory: NumberDirectory;
   log: Logger;
   enabled: boolean;
   publicBaseUrl: string;
@@ -74,7 +76,7 @@ export function createDemoService(deps: DemoDeps) {
       if (!deps.enabled)
         throw new NotFoundError('demo mode (Leadline has Twilio credentials)', 'not_demo_mode');
       if (!selfUrl) throw new ConflictError('Leadline is not listening yet', 'not_ready');
-      if (!(await deps.numbers.findByE164(input.to))) {
+      if (!(await deps.directory.lookup(input.to))) {
         throw new NotFoundError(`tracking number ${input.to}`, 'number_not_found');
       }
       const carrier = createCarrierSimulator({

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { distance as zipDistance } from 'zipcodes';
-import { startTwilioStandin, type TwilioStandin } from '../numbers/twilio-standin';
+import { startTwilioStandin, type TwilioStandin } from '../demo/twilio-rest/standin';
 import {
   createTwilioNumbersApi,
   isValidTwilioSignature,

@@ -7,7 +7,7 @@ import {
   type Delivery,
   type PlaceCallOptions,
   type SimulatorOptions,
-} from '../../src/calls/carrier-simulator';
+} from '../../src/demo/carrier/simulator';
 import { isValidTwilioSignature } from '../../src/shared/twilio';
 import { ManualClock } from './clock';
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { Express } from 'express';
-import { createCarrierSimulator, mulberry32 } from '../../src/calls/carrier-simulator';
+import { createCarrierSimulator, mulberry32 } from '../../src/demo/carrier/simulator';
 import type { Clock } from '../../src/shared/clock';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from './twilio';
 

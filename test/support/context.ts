@@ -7,7 +7,7 @@ import type { Clock } from '../../src/shared/clock';
 import type { TwilioNumbersApi } from '../../src/shared/twilio';
 import { openTestDatabase } from './database';
 import { startTestTwilio } from './twilio';
-import type { TwilioStandin } from '../../src/numbers/twilio-standin';
+import type { TwilioStandin } from '../../src/demo/twilio-rest/standin';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 

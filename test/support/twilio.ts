@@ -1,4 +1,4 @@
-import { startTwilioStandin, type TwilioStandin } from '../../src/numbers/twilio-standin';
+import { startTwilioStandin, type TwilioStandin } from '../../src/demo/twilio-rest/standin';
 
 export const TEST_ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 export const TEST_AUTH_TOKEN = 'test-twilio-auth-token';

@@ -3,15 +3,9 @@
  * (status, recording) as Twilio sends them — in time order, or late and shuffled — and Twilio's
  * retries. Ends with what a correct receiver must now hold.
  */
-import {
-  legParams,
-  progressParams,
-  shuffle,
-  type LegIdentity,
-  type Params,
-} from './carrier-simulator.params';
-import { playingSeconds } from './carrier-simulator.timeline';
-import { parseTwiml, type TwimlNode } from './carrier-simulator.twiml';
+import { legParams, progressParams, shuffle, type LegIdentity, type Params } from './params';
+import { playingSeconds } from './timeline';
+import { parseTwiml, type TwimlNode } from './twiml';
 import type {
   Delivery,
   DeliveryKind,
@@ -21,14 +15,8 @@ import type {
   PlannedCall,
   SignedWebhook,
   WebhookSender,
-} from './carrier-simulator.types';
-import {
-  dial,
-  record,
-  type CallContext,
-  type CallState,
-  type Step,
-} from './carrier-simulator.verbs';
+} from './types';
+import { dial, record, type CallContext, type CallState, type Step } from './verbs';
 
 /** What the simulator gives each call it plays. */
 export interface CallEnvironment {

@@ -6,9 +6,9 @@ import {
   TRACKING,
   useCarrierReceiver,
   xml,
-} from '../../test/support/carrier-receiver';
-import { signTwilioRequest } from '../shared/twilio';
-import { mulberry32 } from './carrier-simulator';
+} from '../../../test/support/carrier-receiver';
+import { signTwilioRequest } from '../../shared/twilio';
+import { mulberry32 } from './simulator';
 
 // How deliveries reach Leadline: retried duplicates, reordered callbacks, pacing; checked against
 // a receiver that validates every signature (test/support/carrier-receiver.ts).

@@ -10,8 +10,8 @@ import {
   TRACKING,
   useCarrierReceiver,
   xml,
-} from '../../test/support/carrier-receiver';
-import { isValidTwilioSignature } from '../shared/twilio';
+} from '../../../test/support/carrier-receiver';
+import { isValidTwilioSignature } from '../../shared/twilio';
 
 // What the simulator sends for each way a call can end, checked against a receiver that
 // validates every signature (test/support/carrier-receiver.ts).

@@ -6,7 +6,7 @@ import { lookup as lookupZip } from 'zipcodes';
 
 export type Params = Record<string, string>;
 
-export { mulberry32 } from '../shared/random';
+export { mulberry32 } from '../../shared/random';
 
 /** A Twilio sid: two-letter prefix and 32 lowercase hex digits (CA… calls, RE… recordings). */
 export function makeSid(prefix: 'CA' | 'RE', rng: () => number): string {

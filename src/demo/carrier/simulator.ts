@@ -4,8 +4,8 @@
  * The test suite, `npm run simulate` and demo mode all drive Leadline through it, so what it sends
  * is the Twilio contract Leadline is held to (DESIGN.md, "External systems: facts to build on").
  */
-import { signTwilioRequest } from '../shared/twilio';
-import { playCall } from './carrier-simulator.call';
+import { signTwilioRequest } from '../../shared/twilio';
+import { playCall } from './call';
 import {
   legParams,
   makeSid,
@@ -13,7 +13,7 @@ import {
   placeFromZip,
   type LegIdentity,
   type Params,
-} from './carrier-simulator.params';
+} from './params';
 import type {
   DeliveryKind,
   NumberHooks,
@@ -23,10 +23,10 @@ import type {
   SignedWebhook,
   SimulatorOptions,
   WebhookSender,
-} from './carrier-simulator.types';
+} from './types';
 
-export { mulberry32 } from './carrier-simulator.params';
-export type * from './carrier-simulator.types';
+export { mulberry32 } from './params';
+export type * from './types';
 
 const DEFAULT_HOOKS: NumberHooks = {
   voice: '/twilio/voice',

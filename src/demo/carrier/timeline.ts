@@ -2,8 +2,8 @@
  * When things happen on a simulated call, in seconds since Twilio received it: how long TwiML
  * takes to play and how each <Dial> leg progresses for the caller's chosen outcome.
  */
-import type { CallOutcome } from './carrier-simulator.types';
-import type { TwimlNode } from './carrier-simulator.twiml';
+import type { CallOutcome } from './types';
+import type { TwimlNode } from './twiml';
 
 /** A TwiML integer attribute, or the fallback when it is missing or not a whole number ≥ 0. */
 export function intAttribute(value: string | undefined, fallback: number): number {

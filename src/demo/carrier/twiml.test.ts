@@ -6,8 +6,8 @@ import {
   TRACKING,
   useCarrierReceiver,
   xml,
-} from '../../test/support/carrier-receiver';
-import { parseTwiml, TwimlParseError } from './carrier-simulator.twiml';
+} from '../../../test/support/carrier-receiver';
+import { parseTwiml, TwimlParseError } from './twiml';
 
 // How the simulator reads TwiML and follows it, checked against a receiver that validates every
 // signature (test/support/carrier-receiver.ts).

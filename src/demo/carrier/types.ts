@@ -2,7 +2,7 @@
  * The carrier simulator's public shapes: what a caller does, what Twilio sends, what a correct
  * receiver must end with. Kept apart so the simulator itself reads as the call flow.
  */
-import type { Params } from './carrier-simulator.params';
+import type { Params } from './params';
 
 export type CallOutcome = 'answered' | 'busy' | 'no-answer' | 'voicemail' | 'failed' | 'canceled';
 

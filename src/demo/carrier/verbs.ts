@@ -12,10 +12,10 @@ import {
   recordingUrl,
   type LegIdentity,
   type Params,
-} from './carrier-simulator.params';
-import { intAttribute, planDial } from './carrier-simulator.timeline';
-import { listAttribute, type TwimlNode } from './carrier-simulator.twiml';
-import type { DeliveryKind, PlaceCallOptions, SignedWebhook } from './carrier-simulator.types';
+} from './params';
+import { intAttribute, planDial } from './timeline';
+import { listAttribute, type TwimlNode } from './twiml';
+import type { DeliveryKind, PlaceCallOptions, SignedWebhook } from './types';
 
 /** Mutable facts about one call while it plays, in simulated seconds since it came in. */
 export interface CallState {

@@ -1,6 +1,6 @@
-import { DEMO_TWILIO_ACCOUNT_SID, DEMO_TWILIO_AUTH_TOKEN, type Config } from '../shared/config';
-import { createTwilioNumbersApi, type TwilioNumbersApi } from '../shared/twilio';
-import { startTwilioStandin, type TwilioStandin } from './twilio-standin';
+import { DEMO_TWILIO_ACCOUNT_SID, DEMO_TWILIO_AUTH_TOKEN, type Config } from '../../shared/config';
+import { createTwilioNumbersApi, type TwilioNumbersApi } from '../../shared/twilio';
+import { startTwilioStandin, type TwilioStandin } from './standin';
 
 /**
  * The numbers API Leadline uses: real Twilio (or TWILIO_API_BASE_URL) when credentials are set;

@@ -1,4 +1,4 @@
-import { startTwilioStandin, type TwilioStandin } from './twilio-standin';
+import { startTwilioStandin, type TwilioStandin } from './standin';
 
 // These tests speak raw HTTP, to pin the wire format the real twilio client depends on.
 // src/shared/twilio.test.ts drives the same stand-in through the twilio package itself.

@@ -1,81 +1,42 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  buildInventory,
-  isQueryRejection,
-  nationalFormat,
-  parseAvailableQuery,
-  searchInventory,
-  toAvailableJson,
-  type InventoryKind,
-  type InventoryNumber,
-} from './twilio-standin.inventory';
-
 /**
  * An in-memory stand-in for the part of Twilio's REST API that Leadline uses (number search,
  * purchase, configuration, release), answering with Twilio's shapes, status codes and error codes.
  * Tests point the real `twilio` client at it, and so does demo mode, so no request leaves the box.
  */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildInventory, type InventoryNumber } from './inventory';
+import { isQueryRejection, parseAvailableQuery, searchInventory } from './search';
+import type {
+  InjectedFailure,
+  StandinIncomingNumber,
+  StandinRequest,
+  StandinState,
+  TwilioStandin,
+  TwilioStandinOptions,
+} from './types';
+import {
+  API_ROOT,
+  authenticateBody,
+  clampInteger,
+  hasValidCredentials,
+  httpMethod,
+  incomingJson,
+  invalidHookUrl,
+  methodNotAllowed,
+  nationalFormat,
+  notFound,
+  parseRequest,
+  send,
+  toAvailableJson,
+  twilioError,
+  wildcardRegExp,
+  type ParsedRequest,
+  type Reply,
+} from './wire';
 
-export interface TwilioStandinOptions {
-  accountSid: string;
-  authToken: string;
-  /** 'realistic' (default): real US places and toll-free numbers; 'demo': only 555-01XX numbers. */
-  inventory?: InventoryKind;
-}
-
-/** An IncomingPhoneNumber the stand-in's account owns (or owned, once released). */
-export interface StandinIncomingNumber {
-  sid: string;
-  accountSid: string;
-  phoneNumber: string;
-  friendlyName: string;
-  voiceUrl: string;
-  voiceMethod: string;
-  voiceFallbackUrl: string;
-  voiceFallbackMethod: string;
-  statusCallback: string;
-  statusCallbackMethod: string;
-  dateCreated: Date;
-  dateUpdated: Date;
-}
-
-export interface StandinRequest {
-  method: string;
-  path: string;
-  /** Query string and form body merged, as Twilio reads them. */
-  params: Record<string, string>;
-  status: number;
-}
-
-export interface InjectedFailure {
-  status: number;
-  code: number;
-  message?: string;
-}
-
-/** What the stand-in did, for tests to assert on, and a switch to make it fail. */
-export interface StandinState {
-  /** Numbers owned right now, by sid. */
-  readonly owned: ReadonlyMap<string, StandinIncomingNumber>;
-  /** Every purchase as it was made (later updates not applied), including numbers released since. */
-  readonly purchased: readonly StandinIncomingNumber[];
-  readonly released: readonly StandinIncomingNumber[];
-  readonly requests: readonly StandinRequest[];
-  /** Answers the next `count` requests, whatever they are, with this Twilio error. */
-  failNext(count: number, failure: InjectedFailure): void;
-  isAvailable(e164: string): boolean;
-  /** Puts a released number back on sale, as Twilio eventually does after ageing it. */
-  restock(e164: string): void;
-}
-
-export interface TwilioStandin {
-  /** e.g. http://127.0.0.1:40123 — what `TWILIO_API_BASE_URL` should be set to. */
-  baseUrl: string;
-  state: StandinState;
-  close(): Promise<void>;
-}
+export type * from './types';
 
 /** Starts the stand-in on 127.0.0.1 at an ephemeral port. */
 export async function startTwilioStandin(opts: TwilioStandinOptions): Promise<TwilioStandin> {
@@ -97,20 +58,6 @@ export async function startTwilioStandin(opts: TwilioStandinOptions): Promise<Tw
       }),
   };
 }
-
-interface Reply {
-  status: number;
-  body?: unknown;
-}
-
-interface ParsedRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  form: URLSearchParams;
-}
-
-const API_ROOT = '/2010-04-01/Accounts/';
 
 function createStandinHandler(opts: TwilioStandinOptions) {
   const available = new Map<string, InventoryNumber>(
@@ -323,141 +270,5 @@ function createStandinHandler(opts: TwilioStandinOptions) {
     };
   }
 
-  function incomingJson(number: StandinIncomingNumber): Record<string, unknown> {
-    const uri = `${API_ROOT}${number.accountSid}/IncomingPhoneNumbers/${number.sid}.json`;
-    return {
-      account_sid: number.accountSid,
-      address_requirements: 'none',
-      address_sid: null,
-      api_version: '2010-04-01',
-      beta: false,
-      bundle_sid: null,
-      capabilities: { voice: true, sms: true, mms: true, fax: false },
-      date_created: rfc2822(number.dateCreated),
-      date_updated: rfc2822(number.dateUpdated),
-      emergency_address_sid: null,
-      emergency_address_status: 'unregistered',
-      emergency_status: 'Inactive',
-      friendly_name: number.friendlyName,
-      identity_sid: null,
-      origin: 'twilio',
-      phone_number: number.phoneNumber,
-      sid: number.sid,
-      sms_application_sid: '',
-      sms_fallback_method: 'POST',
-      sms_fallback_url: '',
-      sms_method: 'POST',
-      sms_url: '',
-      status: 'in-use',
-      status_callback: number.statusCallback,
-      status_callback_method: number.statusCallbackMethod,
-      subresource_uris: {
-        assigned_add_ons: uri.replace(/\.json$/, '/AssignedAddOns.json'),
-      },
-      trunk_sid: null,
-      uri,
-      voice_application_sid: '',
-      voice_caller_id_lookup: false,
-      voice_fallback_method: number.voiceFallbackMethod,
-      voice_fallback_url: number.voiceFallbackUrl,
-      voice_method: number.voiceMethod,
-      voice_receive_mode: 'voice',
-      voice_url: number.voiceUrl,
-    };
-  }
-
   return { state, handle };
-}
-
-async function parseRequest(req: IncomingMessage): Promise<ParsedRequest> {
-  const url = new URL(req.url ?? '/', 'http://standin.invalid');
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks).toString('utf8');
-  const isForm = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
-  return {
-    method: (req.method ?? 'GET').toUpperCase(),
-    path: url.pathname,
-    query: url.searchParams,
-    form: new URLSearchParams(isForm ? body : ''),
-  };
-}
-
-function hasValidCredentials(header: string | undefined, opts: TwilioStandinOptions): boolean {
-  const match = /^Basic (.+)$/i.exec(header ?? '');
-  if (!match?.[1]) return false;
-  const given = Buffer.from(Buffer.from(match[1], 'base64').toString('utf8'));
-  const expected = Buffer.from(`${opts.accountSid}:${opts.authToken}`);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-/** Twilio answers 21402 when a number's webhook URL is not an absolute http(s) URL. */
-function invalidHookUrl(form: URLSearchParams): Reply | null {
-  for (const name of ['VoiceUrl', 'VoiceFallbackUrl', 'StatusCallback']) {
-    const value = form.get(name);
-    if (value === null || value === '') continue;
-    let ok = false;
-    try {
-      ok = ['http:', 'https:'].includes(new URL(value).protocol);
-    } catch {
-      ok = false;
-    }
-    if (!ok) return twilioError(400, 21402, `${name} is not valid: ${value}`);
-  }
-  return null;
-}
-
-function httpMethod(value: string | null): string {
-  return value?.toUpperCase() === 'GET' ? 'GET' : 'POST';
-}
-
-/** IncomingPhoneNumbers' `PhoneNumber` filter: exact, or with `*` for any digit. */
-function wildcardRegExp(filter: string): RegExp {
-  const escaped = filter.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '\\d');
-  return new RegExp(`^${escaped}$`);
-}
-
-function clampInteger(raw: string | null, fallback: number, min: number, max: number): number {
-  const value = raw === null ? fallback : Number(raw);
-  return Number.isInteger(value) ? Math.min(Math.max(value, min), max) : fallback;
-}
-
-function rfc2822(date: Date): string {
-  return date.toUTCString().replace('GMT', '+0000');
-}
-
-function twilioError(status: number, code: number, message: string): Reply {
-  return {
-    status,
-    body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
-  };
-}
-
-function authenticateBody(): Record<string, unknown> {
-  return {
-    code: 20003,
-    detail: 'Your AccountSid or AuthToken was incorrect.',
-    message: 'Authenticate',
-    more_info: 'https://www.twilio.com/docs/errors/20003',
-    status: 401,
-  };
-}
-
-function notFound(path: string): Reply {
-  return twilioError(404, 20404, `The requested resource ${path} was not found`);
-}
-
-function methodNotAllowed(): Reply {
-  return twilioError(405, 20004, 'Method not allowed');
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  res.setHeader('Twilio-Request-Id', `RQ${randomBytes(16).toString('hex')}`);
-  if (reply.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="Twilio API"');
-  if (reply.body === undefined) {
-    res.writeHead(reply.status).end();
-    return;
-  }
-  res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(reply.body));
 }
