@@ -56,7 +56,7 @@ async function main() {
         `  ${result.shortfall} fewer than asked: ${JSON.stringify(result.errors)}\n`,
       );
   } finally {
-    await ctx.close();
+    await ctx.stop();
     await database.close();
   }
 }

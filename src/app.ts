@@ -42,7 +42,7 @@ export function createApp(ctx: AppContext): express.Express {
 
   app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
   app.use(
-    twilioRoutes(ctx.calls, {
+    twilioRoutes(ctx.webhooks, {
       authToken: ctx.config.twilioAuthToken,
       publicBaseUrl: ctx.config.publicBaseUrl,
     }),

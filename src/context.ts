@@ -9,13 +9,18 @@ import { createCampaignsRepo } from './campaigns/campaigns.repo';
 import { createCampaignService } from './campaigns/campaigns.service';
 import { createNumbersRepo } from './numbers/numbers.repo';
 import { createNumbersService } from './numbers/numbers.service';
+import { createNumberDirectory } from './numbers/number-directory';
 import { createDniService } from './numbers/dni.service';
-import { createNumbersApiProvider } from './demo/twilio-rest/provider';
 import { createRoutingService } from './routing/routing.service';
 import { createCallsRepo } from './calls/calls.repo';
 import { createCallService } from './calls/calls.service';
-import { createFallbackCache } from './calls/fallback-cache';
+import { createBlockList } from './calls/block-list';
+import { createCallerIdentity } from './calls/caller-identity';
+import { createWebhookIngest } from './calls/webhook-ingest';
+import { createCallWebhooks } from './calls/call-webhooks';
 import { createRetryBuffer } from './calls/retry-buffer';
+// The composition root is the one product file allowed to wire demo mode.
+import { createNumbersApiProvider } from './demo/twilio-rest/provider';
 import { createDemoService } from './demo/demo.service';
 import { DEMO_TWILIO_ACCOUNT_SID } from './shared/config';
 
@@ -31,7 +36,10 @@ export interface ContextDeps {
   twilioNumbers?: TwilioNumbersApi;
 }
 
-/** Builds every service from its repos once; the app, the server and scripts share it. */
+/**
+ * Builds every service from its repos once; the app, the server and scripts share it. Building
+ * starts nothing: `start()` warms caches and starts timers, `stop()` ends them.
+ */
 export function createContext(deps: ContextDeps) {
   const { config, database, logger } = deps;
   const clock = deps.clock ?? systemClock;
@@ -41,10 +49,18 @@ export function createContext(deps: ContextDeps) {
 
   const keys = createKeyService({ keys: createKeysRepo(db), adminKey: config.LEADLINE_ADMIN_KEY });
   const campaigns = createCampaignService({ repo: createCampaignsRepo(db) });
+
   const numbersRepo = createNumbersRepo(database);
+  const directory = createNumberDirectory({
+    repo: numbersRepo,
+    campaigns,
+    clock,
+    log: logger.child({ feature: 'directory' }),
+  });
   const numbers = createNumbersService({
     repo: numbersRepo,
     campaigns,
+    directory,
     twilio: twilioNumbers,
     clock,
     log: logger.child({ feature: 'numbers' }),
@@ -59,29 +75,41 @@ export function createContext(deps: ContextDeps) {
     log: logger.child({ feature: 'dni' }),
   });
 
-  const routing = createRoutingService();
+  const routing = createRoutingService({ publicBaseUrl: config.publicBaseUrl });
+
   const callsLog = logger.child({ feature: 'calls' });
-  const fallback = createFallbackCache({ load: () => numbers.fallbackTable(), log: callsLog });
-  fallback.start();
+  const callsRepo = createCallsRepo(database);
+  const blockList = createBlockList({ repo: callsRepo, clock });
   const webhookRetry = createRetryBuffer({ log: callsLog });
-  const calls = createCallService({
-    repo: createCallsRepo(database),
-    numbers,
-    campaigns,
-    routing,
-    fallback,
+  const ingest = createWebhookIngest({
+    repo: callsRepo,
+    identifyCaller: createCallerIdentity({
+      repo: callsRepo,
+      directory,
+      numbers,
+      blockList,
+      graceSeconds: config.ATTRIBUTION_GRACE_SECONDS,
+      repeatWindowDays: config.REPEAT_CALLER_WINDOW_DAYS,
+    }),
     retry: webhookRetry,
     clock,
     log: callsLog,
-    publicBaseUrl: config.publicBaseUrl,
-    graceSeconds: config.ATTRIBUTION_GRACE_SECONDS,
-    repeatWindowDays: config.REPEAT_CALLER_WINDOW_DAYS,
+  });
+  const webhooks = createCallWebhooks({
+    ingest,
+    directory,
+    blockList,
+    routing,
+    clock,
+    log: callsLog,
     voiceDeadlineMs: config.VOICE_DEADLINE_MS,
   });
+  const calls = createCallService({ repo: callsRepo, blockList });
 
   const demo = createDemoService({
     campaigns,
     numbers,
+    directory,
     log: logger.child({ feature: 'demo' }),
     enabled: config.demoMode,
     publicBaseUrl: config.publicBaseUrl,
@@ -98,15 +126,25 @@ export function createContext(deps: ContextDeps) {
     keys,
     campaigns,
     numbers,
+    directory,
     dni,
     routing,
+    webhooks,
     calls,
-    fallback,
     webhookRetry,
     demo,
-    /** Stops what the context started (the demo Twilio stand-in); the database is the caller's. */
-    async close() {
-      fallback.stop();
+    /**
+     * Warms the number directory, so a node that starts while the database is down can still
+     * send callers to their campaign's fallback. Failing to warm is logged, never fatal.
+     */
+    async start() {
+      webhookRetry.start();
+      await directory.warm().catch((err: unknown) => {
+        logger.warn({ err }, 'number directory not warmed; it fills as calls arrive');
+      });
+    },
+    /** Stops what start() started and the demo Twilio stand-in; the database is the caller's. */
+    async stop() {
       webhookRetry.stop();
       await provider?.close();
     },

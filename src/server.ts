@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   }
 
   await ctx.demo.seed();
+  await ctx.start();
   const app = createApp(ctx);
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     }, 10_000);
     force.unref();
     server.close(async () => {
-      await ctx.close();
+      await ctx.stop();
       await database.close();
       logger.info('stopped');
       process.exit(0);

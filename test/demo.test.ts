@@ -128,7 +128,7 @@ describe('outside demo mode', () => {
         sites.body.sites.filter((s: { name: string }) => s.name === 'Leadline demo'),
       ).toHaveLength(1);
     } finally {
-      await other.close();
+      await other.stop();
       await t.close();
     }
   });

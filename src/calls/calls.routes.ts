@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { requireRole } from '../shared/auth';
 import { ValidationError } from '../shared/errors';
 import { parseInput, uuidParam } from '../shared/validation';
@@ -69,7 +69,14 @@ function decodeCursor(cursor: string) {
 /** /api/v1/calls and the block list; mounted behind authentication. */
 export function callsRoutes(calls: CallService): Router {
   const r = Router();
-  r.get('/calls', async (req, res) => {
+  r.get('/calls', listCalls);
+  r.get('/calls/:sid', getCall);
+  r.get('/blocked-numbers', listBlocked);
+  r.post('/blocked-numbers', requireRole('admin'), blockNumber);
+  r.delete('/blocked-numbers/:id', requireRole('admin'), unblockNumber);
+  return r;
+
+  async function listCalls(req: Request, res: Response) {
     const q = parseInput(listCallsQuery, req.query, 'query');
     const rows = await calls.listCalls({
       campaignId: q.campaignId,
@@ -87,9 +94,10 @@ export function callsRoutes(calls: CallService): Router {
       calls: page.map(callOut),
       nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
     });
-  });
-  r.get('/calls/:sid', async (req, res) => {
-    const sid = req.params.sid;
+  }
+
+  async function getCall(req: Request, res: Response) {
+    const sid = String(req.params.sid);
     if (!/^CA[0-9a-fA-F]{32}$/.test(sid)) {
       throw new ValidationError('invalid call sid: must be CA followed by 32 hex digits', [
         { field: 'sid', message: 'invalid' },
@@ -115,18 +123,17 @@ export function callsRoutes(calls: CallService): Router {
         receivedAt: e.receivedAt,
       })),
     });
-  });
+  }
 
-  r.get('/blocked-numbers', async (_req, res) => {
+  async function listBlocked(_req: Request, res: Response) {
     res.json({ blocked: await calls.listBlocked() });
-  });
-  r.post('/blocked-numbers', requireRole('admin'), async (req, res) => {
+  }
+  async function blockNumber(req: Request, res: Response) {
     const input = parseInput(blockSchema, req.body);
     res.status(201).json(await calls.block(input.pattern, input.reason ?? null));
-  });
-  r.delete('/blocked-numbers/:id', requireRole('admin'), async (req, res) => {
+  }
+  async function unblockNumber(req: Request, res: Response) {
     await calls.unblock(parseInput(uuidParam, req.params.id, 'blocked number id'));
     res.status(204).end();
-  });
-  return r;
+  }
 }

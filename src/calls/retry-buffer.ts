@@ -43,12 +43,14 @@ export function createRetryBuffer(deps: { log: Logger; intervalMs?: number; max?
         deps.log.error({ key: dropped?.key }, 'webhook retry buffer full; dropped the oldest');
       }
       pending.push({ key, attempt, tries: 0 });
-      if (!timer) {
-        timer = setInterval(() => void flush(), deps.intervalMs ?? 2_000);
-        timer.unref();
-      }
     },
     flush,
+    /** Retries what is pending every `intervalMs` until stop(). */
+    start() {
+      if (timer) return;
+      timer = setInterval(() => void flush(), deps.intervalMs ?? 2_000);
+      timer.unref();
+    },
     size: () => pending.length,
     stop() {
       if (timer) clearInterval(timer);

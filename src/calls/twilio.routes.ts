@@ -1,8 +1,9 @@
-import express, { Router, type RequestHandler } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { ForbiddenError } from '../shared/errors';
 import { isValidTwilioSignature } from '../shared/twilio';
 import { parseInput } from '../shared/validation';
-import type { CallService, TwilioParams } from './calls.service';
+import type { TwilioParams } from './caller-identity';
+import type { CallWebhooks } from './call-webhooks';
 import { callWebhookSchema } from './calls.schemas';
 
 /**
@@ -10,7 +11,7 @@ import { callWebhookSchema } from './calls.schemas';
  * proxy could forge). A missing or wrong signature is 403 and nothing is read further.
  */
 function verifyTwilio(authToken: string, publicBaseUrl: string): RequestHandler {
-  return (req, _res, next) => {
+  return function verifyTwilioSignature(req, _res, next) {
     const params = (req.body ?? {}) as TwilioParams;
     const url = `${publicBaseUrl}${req.originalUrl}`;
     if (!isValidTwilioSignature(authToken, req.get('x-twilio-signature'), url, params)) {
@@ -23,39 +24,47 @@ function verifyTwilio(authToken: string, publicBaseUrl: string): RequestHandler 
   };
 }
 
-const sendTwiml = (res: express.Response, xml: string) => {
+const sendTwiml = (res: Response, xml: string) => {
   res.type('text/xml').send(xml);
 };
+const paramsOf = (req: Request) =>
+  parseInput(callWebhookSchema, req.body, 'webhook') as TwilioParams;
 
 /** Twilio's webhooks: form-encoded, signed, answered with TwiML. */
 export function twilioRoutes(
-  calls: CallService,
+  webhooks: CallWebhooks,
   opts: { authToken: string; publicBaseUrl: string },
 ): Router {
   const r = Router();
   r.use('/twilio', express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
   r.use('/twilio', verifyTwilio(opts.authToken, opts.publicBaseUrl));
-  const params = (body: unknown) => parseInput(callWebhookSchema, body, 'webhook') as TwilioParams;
-
-  r.post('/twilio/voice', async (req, res) => {
-    sendTwiml(res, await calls.voice(params(req.body)));
-  });
-  r.post('/twilio/fallback', async (req, res) => {
-    sendTwiml(res, await calls.voiceFallback(params(req.body)));
-  });
-  r.post('/twilio/status', async (req, res) => {
-    await calls.status(params(req.body));
-    res.status(204).end();
-  });
-  r.post('/twilio/dial-status', async (req, res) => {
-    sendTwiml(res, await calls.dialStatus(params(req.body)));
-  });
-  r.post('/twilio/recording', async (req, res) => {
-    await calls.recording(params(req.body), req.query.kind === 'voicemail' ? 'voicemail' : 'call');
-    res.status(204).end();
-  });
-  r.post('/twilio/voicemail', (_req, res) => {
-    sendTwiml(res, calls.voicemailDone());
-  });
+  r.post('/twilio/voice', incomingCall);
+  r.post('/twilio/fallback', voiceFallback);
+  r.post('/twilio/status', statusCallback);
+  r.post('/twilio/dial-status', dialResult);
+  r.post('/twilio/recording', recordingReady);
+  r.post('/twilio/voicemail', voicemailDone);
   return r;
+
+  async function incomingCall(req: Request, res: Response) {
+    sendTwiml(res, await webhooks.voice(paramsOf(req)));
+  }
+  async function voiceFallback(req: Request, res: Response) {
+    sendTwiml(res, await webhooks.voiceFallback(paramsOf(req)));
+  }
+  async function statusCallback(req: Request, res: Response) {
+    await webhooks.status(paramsOf(req));
+    res.status(204).end();
+  }
+  async function dialResult(req: Request, res: Response) {
+    sendTwiml(res, await webhooks.dialStatus(paramsOf(req)));
+  }
+  async function recordingReady(req: Request, res: Response) {
+    const kind = req.query.kind === 'voicemail' ? 'voicemail' : 'call';
+    await webhooks.recording(paramsOf(req), kind);
+    res.status(204).end();
+  }
+  function voicemailDone(_req: Request, res: Response) {
+    sendTwiml(res, webhooks.voicemailDone());
+  }
 }

@@ -240,13 +240,9 @@ export function createNumbersRepo(database: Database) {
       `);
     },
 
-    /** Active numbers with their campaign's fallback: the cache that answers calls when the DB cannot. */
-    async fallbackTable(): Promise<{ e164: string; fallbackNumber: string }[]> {
-      return database.rows(sql`
-        select t.e164, c.fallback_number as "fallbackNumber"
-        from tracking_numbers t join campaigns c on c.id = t.campaign_id
-        where t.status = 'active'
-      `);
+    /** Every active number (the directory's warm-up); campaigns are the campaigns module's. */
+    async activeNumbers(): Promise<TrackingNumberRow[]> {
+      return db.select().from(trackingNumbers).where(eq(trackingNumbers.status, 'active'));
     },
   };
 }

@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, UpstreamError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { TwilioApiError, type TwilioNumbersApi, type VoiceHooks } from '../shared/twilio';
 import type { CampaignService } from '../campaigns/campaigns.service';
+import type { NumberDirectory } from './number-directory';
 import type { NumbersRepo, TrackingNumberRow } from './numbers.repo';
 import type { ProvisionInput } from './numbers.schemas';
 import { nationalFormat } from './phone';
@@ -10,11 +11,11 @@ import { nationalFormat } from './phone';
 const DAY_MS = 86_400_000;
 const HEADROOM = 0.2;
 const MIN_POOL = 2;
-const NUMBER_CACHE_MS = 30_000;
 
 export interface NumbersServiceDeps {
   repo: NumbersRepo;
   campaigns: CampaignService;
+  directory: NumberDirectory;
   twilio: TwilioNumbersApi;
   clock: Clock;
   log: Logger;
@@ -58,8 +59,6 @@ export function createNumbersService(deps: NumbersServiceDeps) {
     }
     throw err;
   }
-
-  const byE164 = new Map<string, { row: TrackingNumberRow | undefined; at: number }>();
 
   return {
     hooks,
@@ -123,7 +122,7 @@ export function createNumbersService(deps: NumbersServiceDeps) {
               throw err;
             });
           bought.push(row);
-          byE164.delete(row.e164);
+          deps.directory.numberAdded(row, campaign);
           onProgress?.(bought.length, input.count);
           log.info({ campaignId, numberId: row.id, e164: row.e164 }, 'tracking number provisioned');
         } catch (err) {
@@ -171,7 +170,7 @@ export function createNumbersService(deps: NumbersServiceDeps) {
       const now = clock.now();
       const quarantineUntil = new Date(now.getTime() + deps.quarantineDays * DAY_MS);
       await repo.markReleased(number.id, now, quarantineUntil);
-      byE164.delete(number.e164);
+      deps.directory.numberReleased(number.e164);
       log.info({ numberId, e164: number.e164 }, 'tracking number released');
       return {
         ...numberOut(number),
@@ -179,19 +178,6 @@ export function createNumbersService(deps: NumbersServiceDeps) {
         releasedAt: now,
         quarantineUntil,
       };
-    },
-
-    /**
-     * The active tracking number for a dialled `To`, or undefined for a number Leadline does not
-     * own. Cached briefly: every incoming call asks, and numbers change only when bought or released.
-     */
-    async findByE164(e164: string) {
-      const hit = byE164.get(e164);
-      if (hit && Date.now() - hit.at < NUMBER_CACHE_MS) return hit.row;
-      const row = await repo.findActiveByE164(e164);
-      if (byE164.size > 50_000) byE164.clear();
-      byE164.set(e164, { row, at: Date.now() });
-      return row;
     },
 
     /** Which visits held a number around the time a call started (for attribution). */
@@ -204,8 +190,6 @@ export function createNumbersService(deps: NumbersServiceDeps) {
         expiresAt: new Date(r.expiresAt),
       }));
     },
-
-    fallbackTable: () => repo.fallbackTable(),
 
     async listNumbers(campaignId: string) {
       await deps.campaigns.getCampaign(campaignId);

@@ -1,65 +1,88 @@
-/** Minimal TwiML writer: the few verbs Leadline answers with, XML-escaped. */
+import { VoiceResponse } from '../shared/twilio';
 
-const escapeXml = (s: string) =>
-  s.replace(
-    /[<>&'"]/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
-  );
+/** The voice every spoken prompt uses. */
+const VOICE = 'Polly.Joanna' as const;
 
-const attrs = (a: Record<string, string | number | boolean | undefined>) =>
-  Object.entries(a)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => ` ${k}="${escapeXml(String(v))}"`)
-    .join('');
-
-export const response = (...verbs: string[]) =>
-  `<?xml version="1.0" encoding="UTF-8"?><Response>${verbs.join('')}</Response>`;
-
-export const say = (text: string) => `<Say voice="Polly.Joanna">${escapeXml(text)}</Say>`;
-export const hangup = () => '<Hangup/>';
-export const reject = (reason: 'busy' | 'rejected' = 'busy') => `<Reject${attrs({ reason })}/>`;
+export const SORRY =
+  "We're sorry, we can't connect your call right now. Please try again in a few minutes.";
+export const NOT_IN_SERVICE = 'The number you have called is not in service. Goodbye.';
+export const VOICEMAIL_PROMPT =
+  'Sorry, no one is available to take your call. Please leave a message after the tone.';
+export const GOODBYE = 'Thank you. Goodbye.';
 
 export interface DialOptions {
-  action?: string;
-  timeout?: number;
-  callerId?: string;
-  record?: boolean;
-  recordingStatusCallback?: string;
-  /** statusCallback for the dialled leg (child leg events). */
-  statusCallback?: string;
-}
-
-/** `<Dial>` one or more numbers; each `<Number>` reports its leg's progress to statusCallback. */
-export function dial(numbers: string[], o: DialOptions): string {
-  const dialAttrs = attrs({
-    action: o.action,
-    method: o.action ? 'POST' : undefined,
-    timeout: o.timeout ?? 20,
-    answerOnBridge: 'true',
-    callerId: o.callerId,
-    record: o.record ? 'record-from-answer-dual' : undefined,
-    recordingStatusCallback: o.record ? o.recordingStatusCallback : undefined,
-    recordingStatusCallbackMethod: o.record ? 'POST' : undefined,
-  });
-  const legAttrs = attrs({
-    statusCallback: o.statusCallback,
-    statusCallbackEvent: o.statusCallback ? 'initiated ringing answered completed' : undefined,
-    statusCallbackMethod: o.statusCallback ? 'POST' : undefined,
-  });
-  return `<Dial${dialAttrs}>${numbers.map((n) => `<Number${legAttrs}>${escapeXml(n)}</Number>`).join('')}</Dial>`;
-}
-
-export function record(o: {
+  /** `<Dial action>`: Twilio posts the dial result here. */
   action: string;
+  /** Each dialled leg reports its progress here. */
+  statusCallback: string;
   recordingStatusCallback: string;
-  maxLength?: number;
-}): string {
-  return `<Record${attrs({
+  record: boolean;
+  timeoutSeconds?: number;
+  callerId?: string;
+}
+
+/** Rings one or more numbers at once; the caller hears ringing until one answers. */
+export function dialTwiml(numbers: string[], o: DialOptions): string {
+  const r = new VoiceResponse();
+  const dial = r.dial({
     action: o.action,
     method: 'POST',
-    maxLength: o.maxLength ?? 120,
-    playBeep: 'true',
+    timeout: o.timeoutSeconds ?? 20,
+    answerOnBridge: true,
+    ...(o.callerId ? { callerId: o.callerId } : {}),
+    ...(o.record
+      ? {
+          record: 'record-from-answer-dual',
+          recordingStatusCallback: o.recordingStatusCallback,
+          recordingStatusCallbackMethod: 'POST',
+        }
+      : {}),
+  });
+  for (const n of numbers) {
+    dial.number(
+      {
+        statusCallback: o.statusCallback,
+        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+        statusCallbackMethod: 'POST',
+      },
+      n,
+    );
+  }
+  return r.toString();
+}
+
+/** Says something, then hangs up. */
+export function sayAndHangUp(text: string): string {
+  const r = new VoiceResponse();
+  r.say({ voice: VOICE }, text);
+  r.hangup();
+  return r.toString();
+}
+
+/** Refuses the call before it is answered; the caller hears a busy tone. */
+export function rejectTwiml(reason: 'busy' | 'rejected' = 'busy'): string {
+  const r = new VoiceResponse();
+  r.reject({ reason });
+  return r.toString();
+}
+
+/** Offers voicemail: a prompt, then a recording reported to `recordingStatusCallback`. */
+export function voicemailTwiml(o: { action: string; recordingStatusCallback: string }): string {
+  const r = new VoiceResponse();
+  r.say({ voice: VOICE }, VOICEMAIL_PROMPT);
+  r.record({
+    action: o.action,
+    method: 'POST',
+    maxLength: 120,
+    playBeep: true,
     recordingStatusCallback: o.recordingStatusCallback,
     recordingStatusCallbackMethod: 'POST',
-  })}/>`;
+  });
+  return r.toString();
+}
+
+export function hangUpTwiml(): string {
+  const r = new VoiceResponse();
+  r.hangup();
+  return r.toString();
 }

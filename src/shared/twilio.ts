@@ -7,6 +7,13 @@ import type RequestClient from 'twilio/lib/base/RequestClient';
 import { lookup as lookupZip } from 'zipcodes';
 
 // ---------------------------------------------------------------------------------------------
+// TwiML: the answers Leadline gives a call are built with the package's own writer
+// ---------------------------------------------------------------------------------------------
+
+export const VoiceResponse = twilio.twiml.VoiceResponse;
+export type VoiceResponse = InstanceType<typeof VoiceResponse>;
+
+// ---------------------------------------------------------------------------------------------
 // REST API: phone numbers
 // ---------------------------------------------------------------------------------------------
 

@@ -52,6 +52,7 @@ export async function createTestContext(
     clock: opts.clock,
     twilioNumbers: opts.twilioNumbers,
   });
+  await ctx.start();
   const app = createApp(ctx);
   return {
     ctx,
@@ -61,7 +62,7 @@ export async function createTestContext(
     databaseUrl: url,
     twilio: tw?.standin,
     async close() {
-      await ctx.close();
+      await ctx.stop();
       await drop();
       await tw?.standin.close();
     },

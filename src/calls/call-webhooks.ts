@@ -1,0 +1,109 @@
+import type { NumberDirectory } from '../numbers/number-directory';
+import type { RoutingService } from '../routing/routing.service';
+import type { Clock } from '../shared/clock';
+import { withDeadline } from '../shared/deadline';
+import type { Logger } from '../shared/logger';
+import type { BlockList } from './block-list';
+import type { TwilioParams } from './caller-identity';
+import type { WebhookIngest } from './webhook-ingest';
+
+export interface CallWebhooksDeps {
+  ingest: WebhookIngest;
+  directory: NumberDirectory;
+  blockList: BlockList;
+  routing: RoutingService;
+  clock: Clock;
+  log: Logger;
+  /** Answer the voice webhook within this, whatever the database is doing. */
+  voiceDeadlineMs: number;
+}
+
+/**
+ * Twilio's webhooks, one method each: record what happened (webhook-ingest.ts) and, where Twilio
+ * waits for TwiML, hand it routing's answer. A caller is never left without an answer.
+ */
+export function createCallWebhooks(deps: CallWebhooksDeps) {
+  const { ingest, directory, blockList, routing, clock, log } = deps;
+  // Callbacks wait a little longer than the caller-facing voice answer; Twilio gives up at 15 s.
+  const writeDeadline = deps.voiceDeadlineMs * 2.5;
+
+  async function answerAndRecord(params: TwilioParams, receivedAt: Date): Promise<string> {
+    const from = params.From ?? '';
+    const to = params.To ?? '';
+    const [number, blockedBy] = await Promise.all([
+      to ? directory.lookup(to) : null,
+      blockList.match(from),
+    ]);
+    const call = {
+      callSid: params.CallSid ?? '',
+      from,
+      caller: { city: params.FromCity, state: params.FromState, zip: params.FromZip },
+      number,
+      blocked: blockedBy !== undefined,
+    };
+    // Deciding and storing are independent: in parallel. Storing parks the event for a retry
+    // rather than hold up the caller's answer past the deadline.
+    const [{ twiml, decision }] = await Promise.all([
+      routing.answerIncoming(call),
+      ingest.record('voice', params, {
+        receivedAt,
+        known: { blocked: call.blocked, number },
+        timeoutMs: deps.voiceDeadlineMs * 0.75,
+      }),
+    ]);
+    if (decision.reason === 'blocked') {
+      log.info({ callSid: call.callSid, from, pattern: blockedBy }, 'blocked caller rejected');
+    } else if (decision.reason === 'unknown_number') {
+      log.warn({ callSid: call.callSid, to }, 'call to a number Leadline does not track');
+    }
+    return twiml;
+  }
+
+  return {
+    /** POST /twilio/voice: answers TwiML within the deadline, dialling the fallback if it must. */
+    async voice(params: TwilioParams): Promise<string> {
+      const receivedAt = clock.now();
+      try {
+        return await withDeadline(answerAndRecord(params, receivedAt), deps.voiceDeadlineMs);
+      } catch (err) {
+        log.error(
+          { err, callSid: params.CallSid },
+          'voice webhook failed; dialling the fallback number',
+        );
+        return routing.fallbackAnswer(directory.peek(params.To ?? ''));
+      }
+    },
+
+    /** POST /twilio/fallback (the number's VoiceFallbackUrl): Twilio could not get TwiML from us. */
+    async voiceFallback(params: TwilioParams): Promise<string> {
+      const to = params.To ?? '';
+      const half = deps.voiceDeadlineMs / 2;
+      await ingest.record('fallback', params, { timeoutMs: half });
+      const number =
+        directory.peek(to) ?? (await withDeadline(directory.lookup(to), half).catch(() => null));
+      return routing.fallbackAnswer(number);
+    },
+
+    /** POST /twilio/status. */
+    status: (params: TwilioParams) =>
+      ingest.record('status', params, { timeoutMs: writeDeadline }),
+
+    /** POST /twilio/dial-status: the dialled leg ended; routing says what the caller hears next. */
+    async dialStatus(params: TwilioParams): Promise<string> {
+      await ingest.record('dial', params, { timeoutMs: writeDeadline });
+      return routing.answerDialResult(params.DialCallStatus);
+    },
+
+    /** POST /twilio/voicemail (the `<Record action>`). */
+    voicemailDone: () => routing.voicemailDone(),
+
+    /** POST /twilio/recording: a call recording or a voicemail is ready. */
+    recording: (params: TwilioParams, kind: 'voicemail' | 'call') =>
+      ingest.record(
+        'recording',
+        kind === 'voicemail' ? { ...params, LeadlineRecordingKind: 'voicemail' } : params,
+        { timeoutMs: writeDeadline },
+      ),
+  };
+}
+export type CallWebhooks = ReturnType<typeof createCallWebhooks>;

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../shared/clock';
+import { withDeadline } from '../shared/deadline';
+import type { Logger } from '../shared/logger';
+import { deriveCall, deriveLeg, type StoredEvent } from './call-state';
+import type { CallsRepo } from './calls.repo';
+import type { IdentifyCaller, KnownCaller, TwilioParams } from './caller-identity';
+import type { RetryBuffer } from './retry-buffer';
+
+export type WebhookKind = StoredEvent['kind'];
+
+export interface WebhookIngestDeps {
+  repo: CallsRepo;
+  identifyCaller: IdentifyCaller;
+  retry: RetryBuffer;
+  clock: Clock;
+  log: Logger;
+}
+
+const parseTimestamp = (v: string | undefined) => {
+  if (!v) return null;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? new Date(t) : null;
+};
+
+/** Identical webhooks (Twilio's retries) hash the same; any differing parameter makes a new event. */
+function dedupeKey(kind: WebhookKind, params: TwilioParams): string {
+  const canonical = Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join('&');
+  return createHash('sha1').update(`${kind}|${canonical}`).digest('hex');
+}
+
+/**
+ * Records what Twilio tells Leadline about a call: every webhook stored once, and the call
+ * re-derived from all of its events and its legs' events, so the final record does not depend on
+ * the order callbacks arrive in (see call-state.ts).
+ */
+export function createWebhookIngest(deps: WebhookIngestDeps) {
+  const { repo, identifyCaller, retry, clock, log } = deps;
+
+  /**
+   * Stores one webhook and re-derives the call. Returns false for a duplicate (nothing changes).
+   * Safe to run again after a failure: the event's dedupe key makes it a no-op if it landed.
+   */
+  async function ingest(
+    kind: WebhookKind,
+    params: TwilioParams,
+    receivedAt: Date,
+    known?: KnownCaller,
+  ): Promise<boolean> {
+    const callSid = params.CallSid ?? '';
+    const parentSid = params.ParentCallSid || null;
+    const root = parentSid ?? callSid;
+    const isOwn = root === callSid;
+    const twilioTimestamp = parseTimestamp(params.Timestamp);
+    const duration = Number.parseInt(params.CallDuration ?? '', 10);
+    const startGuess =
+      kind === 'voice' || kind === 'fallback' || !twilioTimestamp
+        ? receivedAt
+        : new Date(twilioTimestamp.getTime() - (Number.isFinite(duration) ? duration * 1000 : 0));
+
+    // Reads for a new call happen before the transaction: the embedded database has one
+    // connection. The voice webhook is a call's first, so it skips looking for an existing row.
+    const existing = kind === 'voice' ? undefined : await repo.findCall(root);
+    const identity =
+      isOwn && (!existing || !existing.toNumber)
+        ? await identifyCaller(params, existing?.startedAt ?? startGuess, known)
+        : undefined;
+    const event: StoredEvent & { rootCallSid: string } = {
+      callSid,
+      rootCallSid: root,
+      kind,
+      status:
+        kind === 'dial'
+          ? (params.DialCallStatus ?? null)
+          : (params.RecordingStatus ?? params.CallStatus ?? null),
+      sequenceNumber: params.SequenceNumber ? Number.parseInt(params.SequenceNumber, 10) : null,
+      twilioTimestamp,
+      dedupeKey: dedupeKey(kind, params),
+      params,
+      receivedAt,
+    };
+
+    // A call Leadline has not seen yet, and this is its own event (not a child leg's): event and
+    // row in one statement. If another event created the row meanwhile, fold everything below.
+    let eventStored = false;
+    if (!existing && isOwn) {
+      const alone = deriveCall([event], new Map(), { spam: identity?.spam === true });
+      const first = await repo.insertFirstEvent(event, {
+        callSid: root,
+        ...identity,
+        ...alone,
+        startedAt: alone.startedAt ?? startGuess,
+      });
+      if (!first.event) return false;
+      if (first.call) return true;
+      eventStored = true;
+    }
+
+    return repo.transaction(async (tx) => {
+      if (!eventStored && !(await repo.insertEvent(tx, event))) return false;
+      await repo.ensureCall(tx, {
+        callSid: root,
+        status: 'ringing',
+        startedAt: startGuess,
+        ...identity,
+      });
+      if (!isOwn) {
+        await repo.ensureCall(tx, {
+          callSid,
+          parentCallSid: root,
+          direction: params.Direction ?? 'outbound-dial',
+          fromNumber: params.From ?? null,
+          toNumber: params.To ?? null,
+          status: params.CallStatus ?? 'initiated',
+          startedAt: twilioTimestamp ?? receivedAt,
+        });
+      }
+      const row = await repo.lockCall(tx, root);
+      if (!row) throw new Error(`call ${root} vanished inside its transaction`);
+      const events = await repo.eventsForRoot(tx, root);
+      const own = events.filter((e) => e.callSid === root);
+      const children = new Map<string, StoredEvent[]>();
+      for (const e of events) {
+        if (e.callSid !== root) children.set(e.callSid, [...(children.get(e.callSid) ?? []), e]);
+      }
+      const d = deriveCall(own, children, { spam: (identity?.spam ?? row.spam) === true });
+      const startedAt =
+        d.startedAt ??
+        (d.endedAt && d.durationSeconds !== null
+          ? new Date(d.endedAt.getTime() - d.durationSeconds * 1000)
+          : row.startedAt);
+      await repo.updateCall(tx, root, {
+        // The voice webhook marks the call's true start, so its attribution wins over one worked
+        // out from a later callback that happened to arrive first (after an outage, say).
+        ...(identity && (!row.toNumber || kind === 'voice') ? identity : {}),
+        ...d,
+        startedAt,
+      });
+      if (!isOwn) {
+        const leg = deriveLeg(children.get(callSid) ?? []);
+        await repo.updateCall(tx, callSid, {
+          status: leg.status,
+          answeredAt: leg.answeredAt,
+          endedAt: leg.endedAt,
+          durationSeconds: leg.durationSeconds,
+          ...(leg.startedAt ? { startedAt: leg.startedAt } : {}),
+        });
+      }
+      return true;
+    });
+  }
+
+  return {
+    ingest,
+
+    /**
+     * Stores a webhook within `timeoutMs`, or keeps it in the retry buffer when the database
+     * fails or is slow; never throws, so the caller can always answer Twilio.
+     */
+    async record(
+      kind: WebhookKind,
+      params: TwilioParams,
+      opts: { timeoutMs?: number; receivedAt?: Date; known?: KnownCaller } = {},
+    ): Promise<void> {
+      const receivedAt = opts.receivedAt ?? clock.now();
+      const attempt = () => ingest(kind, params, receivedAt, opts.known).then(() => undefined);
+      const first = attempt();
+      try {
+        await (opts.timeoutMs ? withDeadline(first, opts.timeoutMs) : first);
+      } catch (err) {
+        log.warn({ err, callSid: params.CallSid, kind }, 'webhook not stored yet; will retry');
+        // A slow first attempt may still land; the retry is a no-op then (the event dedupes).
+        first.catch(() => undefined);
+        retry.add(`${kind}:${params.CallSid}`, attempt);
+      }
+    },
+  };
+}
+export type WebhookIngest = ReturnType<typeof createWebhookIngest>;
