@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { requireRole } from '../shared/auth';
 import { parseInput, uuidParam } from '../shared/validation';
 import type { CampaignService } from './campaigns.service';
@@ -14,36 +14,43 @@ import {
 export function campaignRoutes(service: CampaignService): Router {
   const r = Router();
   const admin = requireRole('admin');
+  r.post('/sites', admin, createSite);
+  r.get('/sites', listSites);
+  r.get('/sites/:id', getSite);
+  r.patch('/sites/:id', admin, updateSite);
+  r.post('/campaigns', admin, createCampaign);
+  r.get('/campaigns', listCampaigns);
+  r.get('/campaigns/:id', getCampaign);
+  r.patch('/campaigns/:id', admin, updateCampaign);
+  return r;
 
-  r.post('/sites', admin, async (req, res) => {
+  async function createSite(req: Request, res: Response) {
     const input = parseInput(createSiteSchema, req.body);
     res.status(201).json(await service.createSite(input));
-  });
-  r.get('/sites', async (_req, res) => {
+  }
+  async function listSites(_req: Request, res: Response) {
     res.json({ sites: await service.listSites() });
-  });
-  r.get('/sites/:id', async (req, res) => {
+  }
+  async function getSite(req: Request, res: Response) {
     res.json(await service.getSite(parseInput(uuidParam, req.params.id, 'site id')));
-  });
-  r.patch('/sites/:id', admin, async (req, res) => {
+  }
+  async function updateSite(req: Request, res: Response) {
     const id = parseInput(uuidParam, req.params.id, 'site id');
     res.json(await service.updateSite(id, parseInput(updateSiteSchema, req.body)));
-  });
-
-  r.post('/campaigns', admin, async (req, res) => {
+  }
+  async function createCampaign(req: Request, res: Response) {
     const input = parseInput(createCampaignSchema, req.body);
     res.status(201).json(await service.createCampaign(input));
-  });
-  r.get('/campaigns', async (req, res) => {
+  }
+  async function listCampaigns(req: Request, res: Response) {
     const q = parseInput(listCampaignsQuery, req.query, 'query');
     res.json({ campaigns: await service.listCampaigns(q.siteId) });
-  });
-  r.get('/campaigns/:id', async (req, res) => {
+  }
+  async function getCampaign(req: Request, res: Response) {
     res.json(await service.getCampaign(parseInput(uuidParam, req.params.id, 'campaign id')));
-  });
-  r.patch('/campaigns/:id', admin, async (req, res) => {
+  }
+  async function updateCampaign(req: Request, res: Response) {
     const id = parseInput(uuidParam, req.params.id, 'campaign id');
     res.json(await service.updateCampaign(id, parseInput(updateCampaignSchema, req.body)));
-  });
-  return r;
+  }
 }
