@@ -83,6 +83,29 @@ describe('POST /api/v1/sites', () => {
     expect(got.body.siteKey).toBe(res.body.siteKey);
   });
 
+  it('keeps a bot allow list and refuses one that is too long or has too-short entries', async () => {
+    const ok = await request(t.app)
+      .post('/api/v1/sites')
+      .set('Authorization', t.admin)
+      .send({ name: 'Monitored', botAllowList: ['AcmeUptimeCheck'] })
+      .expect(201);
+    expect(ok.body.botAllowList).toEqual(['AcmeUptimeCheck']);
+    const plain = await request(t.app)
+      .post('/api/v1/sites')
+      .set('Authorization', t.admin)
+      .send({ name: 'Plain' })
+      .expect(201);
+    expect(plain.body.botAllowList).toEqual([]);
+    for (const botAllowList of [['ab'], ['x'.repeat(101)], Array(21).fill('Monitor'), 'Monitor']) {
+      const res = await request(t.app)
+        .post('/api/v1/sites')
+        .set('Authorization', t.admin)
+        .send({ name: 'Bad', botAllowList })
+        .expect(400);
+      expect(res.body.error.message).toContain('botAllowList');
+    }
+  });
+
   it('rejects a swap target that is not E.164 and names the field', async () => {
     const res = await request(t.app)
       .post('/api/v1/sites')

@@ -155,6 +155,60 @@ describe('POST /dni/v1/sessions', () => {
     expect(human.body.shared).toBe(false);
   });
 
+  it('gives headless and automation browsers the source number, with no lease', async () => {
+    const { site, campaign } = await setup(2);
+    const [source] = await buildPool(t.ctx, campaign.id, 1, { kind: 'source' });
+    const before = await count('number_leases');
+    for (const userAgent of [
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36',
+      'Mozilla/5.0 (X11; Linux x86_64) Chrome/120 Puppeteer',
+      'python-requests/2.31',
+    ]) {
+      const res = await visit(site.siteKey, { userAgent }).expect(200);
+      expect(res.body).toMatchObject({ sessionId: null, number: { e164: source?.e164 } });
+    }
+    expect(await count('number_leases')).toBe(before);
+  });
+
+  it('leases a number to a bot the site vouches for in its botAllowList', async () => {
+    const site = await buildSite(t.ctx, {
+      allowedOrigins: [ORIGIN],
+      botAllowList: ['AcmeUptimeCheck'],
+    });
+    const campaign = await buildCampaign(t.ctx, { siteId: site.id });
+    await buildPool(t.ctx, campaign.id, 2);
+    const vouched = await visit(site.siteKey, {
+      userAgent: 'Mozilla/5.0 (compatible; AcmeUptimeCheck/1.0; +https://acme.test/bot)',
+    }).expect(200);
+    expect(vouched.body).toMatchObject({ shared: false, sessionId: expect.any(String) });
+    const other = await visit(site.siteKey, {
+      userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1)',
+    }).expect(200);
+    expect(other.body.sessionId).toBeNull();
+  });
+
+  it('keeps a first-party visitor id such as a Google Analytics client id', async () => {
+    const { site } = await setup(2);
+    const visitorId = 'GA1.1.1234567890.1712345678';
+    const first = await visit(site.siteKey, { visitorId }).expect(200);
+    expect(first.body.visitorId).toBe(visitorId);
+    const again = await visit(site.siteKey, { visitorId }).expect(200);
+    expect(again.body.sessionId).toBe(first.body.sessionId);
+  });
+
+  it('answers a preflight from any origin, reflecting it, for POST with Content-Type', async () => {
+    const res = await request(t.app)
+      .options('/dni/v1/sessions')
+      .set('Origin', 'https://shop.example.org')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type')
+      .expect(204);
+    expect(res.headers['access-control-allow-origin']).toBe('https://shop.example.org');
+    expect(res.headers['access-control-allow-methods']).toBe('POST');
+    expect(res.headers['access-control-allow-headers']).toBe('Content-Type');
+    expect(res.headers.vary).toMatch(/Origin/);
+  });
+
   it('accepts a text/plain beacon body', async () => {
     const { site } = await setup(1);
     const res = await request(t.app)
@@ -239,6 +293,11 @@ describe('POST /dni/v1/sessions', () => {
       ['javascript: landing URL', { landingUrl: 'javascript:alert(1)' }, 'landingUrl'],
       ['visitorId with bad characters', { visitorId: "'; drop table x; --" }, 'visitorId'],
       ['siteKey a number', { siteKey: 7 }, 'siteKey'],
+      ['visitorId with a quote', { visitorId: 'GA1.1.123456"onload' }, 'visitorId'],
+      ['visitorId with angle brackets', { visitorId: 'GA1.1.<script>' }, 'visitorId'],
+      ['visitorId with a space', { visitorId: 'GA1.1.1234 5678' }, 'visitorId'],
+      ['visitorId with a control character', { visitorId: 'GA1.1.1234\u00005678' }, 'visitorId'],
+      ['visitorId over 100 characters', { visitorId: 'a'.repeat(101) }, 'visitorId'],
     ])('%s is a 400 naming the field', async (_n, patch, field) => {
       const { site } = await setup(1);
       const before = await count('visitor_sessions');

@@ -12,6 +12,11 @@ export const createSiteSchema = z
     name: z.string().trim().min(1, 'is required').max(200),
     allowedOrigins: z.array(origin).max(50).default([]),
     swapTargets: z.array(e164).max(50).default([]),
+    /** User-agent substrings this site vouches for: such visits are treated as a person's (db default []). */
+    botAllowList: z
+      .array(z.string().min(3, 'must be 3-100 characters').max(100, 'must be 3-100 characters'))
+      .max(20)
+      .optional(),
   })
   .strict();
 export const updateSiteSchema = createSiteSchema.partial().strict();

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { systemClock, type Clock } from '../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import type { CampaignMatch } from '../../db/schema';
 import type { CampaignRow, CampaignsRepo, SiteRow } from './campaigns.repo';
@@ -9,15 +11,25 @@ import type {
   UpdateSiteInput,
 } from './campaigns.schemas';
 
+/** How long a cached campaign read may be served (another node's write shows up within it). */
+const CACHE_MS = 5_000;
+
 const isDefaultMatch = (m: CampaignMatch) => Object.values(m).every((v) => v === undefined);
 
 /** Sites and their campaigns; keeps at most one default (empty-match) campaign per site. */
-export function createCampaignService(deps: { repo: CampaignsRepo }) {
+export function createCampaignService(deps: { repo: CampaignsRepo; clock?: Clock }) {
   const { repo } = deps;
+  const clock = deps.clock ?? systemClock;
+  // Bounded, and entries expire on the injected clock (ttlResolution 0: read it on every check).
+  const cacheOptions = {
+    max: 10_000,
+    ttl: CACHE_MS,
+    ttlResolution: 0,
+    perf: { now: () => clock.now().getTime() },
+  };
   /** Campaigns per site for the DNI hot path; cleared on every write on this node. */
-  const bySiteCache = new Map<string, { rows: CampaignRow[]; at: number }>();
-  const byIdCache = new Map<string, { row: CampaignRow; at: number }>();
-  const CACHE_MS = 5_000;
+  const bySiteCache = new LRUCache<string, CampaignRow[]>(cacheOptions);
+  const byIdCache = new LRUCache<string, CampaignRow>(cacheOptions);
 
   async function assertSingleDefault(siteId: string, match: CampaignMatch, exceptId?: string) {
     if (!isDefaultMatch(match)) return;
@@ -77,10 +89,9 @@ export function createCampaignService(deps: { repo: CampaignsRepo }) {
     /** getCampaign for hot paths (every incoming call), cached for a few seconds. */
     async getCampaignCached(id: string): Promise<CampaignRow> {
       const hit = byIdCache.get(id);
-      if (hit && Date.now() - hit.at < CACHE_MS) return hit.row;
+      if (hit) return hit;
       const row = await this.getCampaign(id);
-      if (byIdCache.size > 10_000) byIdCache.clear();
-      byIdCache.set(id, { row, at: Date.now() });
+      byIdCache.set(id, row);
       return row;
     },
     listCampaigns: (siteId?: string) => repo.listCampaigns(siteId),
@@ -88,9 +99,9 @@ export function createCampaignService(deps: { repo: CampaignsRepo }) {
     /** Live campaigns of a site, cached briefly: every DNI request needs them. */
     async campaignsForSite(siteId: string): Promise<CampaignRow[]> {
       const hit = bySiteCache.get(siteId);
-      if (hit && Date.now() - hit.at < CACHE_MS) return hit.rows;
+      if (hit) return hit;
       const rows = await repo.listCampaigns(siteId);
-      bySiteCache.set(siteId, { rows, at: Date.now() });
+      bySiteCache.set(siteId, rows);
       return rows;
     },
   };

@@ -1,11 +1,21 @@
 import { hashSecret, newSecret, sameSecret, type Principal, type Role } from '../shared/auth';
+import { LRUCache } from 'lru-cache';
+import { systemClock, type Clock } from '../shared/clock';
 import type { KeysRepo } from './keys.repo';
 
+/** How long a resolved key is trusted on this node (a revoked key works here up to this long). */
 const CACHE_MS = 30_000;
 
 /** API keys: minted once (shown only then), resolved by hash, with a short cache per node. */
-export function createKeyService(deps: { keys: KeysRepo; adminKey?: string }) {
-  const cache = new Map<string, { principal: Principal | undefined; at: number }>();
+export function createKeyService(deps: { keys: KeysRepo; adminKey?: string; clock?: Clock }) {
+  const clock = deps.clock ?? systemClock;
+  // Unknown keys are cached too (as `principal: undefined`), so guessing costs no query each time.
+  const cache = new LRUCache<string, { principal: Principal | undefined }>({
+    max: 10_000,
+    ttl: CACHE_MS,
+    ttlResolution: 0,
+    perf: { now: () => clock.now().getTime() },
+  });
 
   return {
     /** Mints a key; the plain key is returned only here. */
@@ -26,11 +36,10 @@ export function createKeyService(deps: { keys: KeysRepo; adminKey?: string }) {
       }
       const hash = hashSecret(presented);
       const hit = cache.get(hash);
-      if (hit && Date.now() - hit.at < CACHE_MS) return hit.principal;
+      if (hit) return hit.principal;
       const row = await deps.keys.findLiveByHash(hash);
       const principal = row ? { keyId: row.id, role: row.role } : undefined;
-      if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { principal, at: Date.now() });
+      cache.set(hash, { principal });
       return principal;
     },
 

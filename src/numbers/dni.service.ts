@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../shared/clock';
 import { ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
@@ -37,18 +38,22 @@ const newVisitorId = () => `v_${randomBytes(12).toString('base64url')}`;
  */
 export function createDniService(deps: DniDeps) {
   const { repo, campaigns, clock, log } = deps;
-  const siteCache = new Map<string, { site: SiteRow | undefined; at: number }>();
+  // Bounded; unknown keys are cached too (site: undefined), expiring on the injected clock.
+  const siteCache = new LRUCache<string, { site: SiteRow | undefined }>({
+    max: 10_000,
+    ttl: SITE_CACHE_MS,
+    ttlResolution: 0,
+    perf: { now: () => clock.now().getTime() },
+  });
 
   async function siteByKey(siteKey: string): Promise<SiteRow> {
-    const hit = siteCache.get(siteKey);
-    let site = hit?.site;
-    if (!hit || Date.now() - hit.at >= SITE_CACHE_MS) {
-      site = await campaigns.findSiteByKey(siteKey);
-      if (siteCache.size > 10_000) siteCache.clear();
-      siteCache.set(siteKey, { site, at: Date.now() });
+    let hit = siteCache.get(siteKey);
+    if (!hit) {
+      hit = { site: await campaigns.findSiteByKey(siteKey) };
+      siteCache.set(siteKey, hit);
     }
-    if (!site) throw new NotFoundError('site key', 'site_not_found');
-    return site;
+    if (!hit.site) throw new NotFoundError('site key', 'site_not_found');
+    return hit.site;
   }
 
   async function anonymous(site: SiteRow, campaign: CampaignRow): Promise<SessionAnswer> {
@@ -80,7 +85,7 @@ export function createDniService(deps: DniDeps) {
       }
       let visit: VisitInfo;
       try {
-        visit = parseVisit(input.landingUrl, input.referrer, input.userAgent);
+        visit = parseVisit(input.landingUrl, input.referrer, input.userAgent, site.botAllowList);
       } catch {
         throw new ValidationError('invalid body: landingUrl: must be an absolute http(s) URL', [
           { field: 'landingUrl', message: 'must be an absolute http(s) URL' },

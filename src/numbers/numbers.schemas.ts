@@ -22,7 +22,14 @@ export const provisionSchema = z
   });
 export type ProvisionInput = z.infer<typeof provisionSchema>;
 
-const visitorId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 letters, digits, _ or -');
+/**
+ * Leadline's own ids (v_…) or first-party ids a site already has, such as a Google Analytics
+ * client id (GA1.1.1234567890.1712345678). Nothing that could break out of HTML, JSON or SQL text:
+ * no quotes, angle brackets, spaces or control characters.
+ */
+const visitorId = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{8,100}$/, 'must be 8-100 letters, digits, dots, _ or -');
 
 export const sessionRequestSchema = z.object({
   siteKey: z.string().min(1, 'is required').max(100),

@@ -1,7 +1,11 @@
-/** How a number reads in its own country: (415) 555-0100 for NANP, E.164 otherwise. */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+
+/**
+ * How a number reads in its own country (libphonenumber-js): (415) 555-0100 for NANP,
+ * 020 7946 0958 for London; a number it cannot parse is shown as given.
+ */
 export function nationalFormat(e164: string): string {
-  const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
-  return m ? `(${m[1]}) ${m[2]}-${m[3]}` : e164;
+  return parsePhoneNumberFromString(e164)?.formatNational() ?? e164;
 }
 
 export function numberView(n: { e164: string }) {

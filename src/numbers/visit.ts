@@ -1,3 +1,5 @@
+import { isbot } from 'isbot';
+
 /** What Leadline learns from one page view: where the visitor came from and on what device. */
 export interface VisitInfo {
   landingUrl: string;
@@ -42,12 +44,22 @@ function clip(v: string | null, max = 500): string | null {
   return t ? t.slice(0, max) : null;
 }
 
-/** Classifies a user agent; bots are told apart so they never take a pool number. */
-export function deviceOf(userAgent: string | undefined | null): VisitInfo['device'] {
+/** Automation tools isbot's list leaves out (headless browsers it already knows). */
+const AUTOMATION = /puppeteer|playwright|webdriver/i;
+
+/**
+ * Classifies a user agent; bots (isbot's list plus headless and automation tools) are told apart
+ * so they never take a pool number. A user agent containing one of `botAllowList`'s substrings
+ * (a site's own monitor, say) is classified as a person's device instead.
+ */
+export function deviceOf(
+  userAgent: string | undefined | null,
+  botAllowList: readonly string[] = [],
+): VisitInfo['device'] {
   if (!userAgent) return 'unknown';
+  const vouched = botAllowList.some((s) => userAgent.includes(s));
+  if (!vouched && (isbot(userAgent) || AUTOMATION.test(userAgent))) return 'bot';
   const ua = userAgent.toLowerCase();
-  if (/bot|crawl|spider|slurp|headlesschrome|lighthouse|facebookexternalhit|preview/.test(ua))
-    return 'bot';
   if (/ipad|tablet|kindle|silk|playbook|(android(?!.*mobile))/.test(ua)) return 'tablet';
   if (/mobi|iphone|ipod|android|windows phone|blackberry|opera mini/.test(ua)) return 'mobile';
   return 'desktop';
@@ -58,6 +70,7 @@ export function parseVisit(
   landingUrl: string,
   referrer?: string | null,
   userAgent?: string | null,
+  botAllowList: readonly string[] = [],
 ): VisitInfo {
   const url = new URL(landingUrl);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -117,7 +130,7 @@ export function parseVisit(
     gclid,
     fbclid,
     msclkid,
-    device: deviceOf(userAgent),
+    device: deviceOf(userAgent, botAllowList),
   };
 }
 

@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z, type ZodTypeAny } from 'zod';
 import { ValidationError } from './errors';
 
@@ -20,10 +21,19 @@ export function parseInput<S extends ZodTypeAny>(
   throw new ValidationError(`invalid ${what}: ${summary}`, issues);
 }
 
-/** E.164: a plus, a country code and up to 15 digits in all. */
+const E164_MESSAGE = 'must be an E.164 phone number such as +14155550100';
+
+/**
+ * E.164, written exactly so (a plus and digits, no spaces) and a possible number for its country
+ * by libphonenumber-js (right length for the country code). Possible rather than valid, so the
+ * fictional 555 numbers of demos and tests and newly opened ranges are not refused.
+ */
 export const e164 = z
   .string()
   .trim()
-  .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +14155550100');
+  .refine(
+    (v) => /^\+[1-9]\d{6,14}$/.test(v) && parsePhoneNumberFromString(v)?.isPossible() === true,
+    E164_MESSAGE,
+  );
 
 export const uuidParam = z.string().uuid('must be a UUID');
