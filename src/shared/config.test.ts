@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadConfig } from './config';
 
 describe('loadConfig', () => {
@@ -31,5 +34,30 @@ describe('loadConfig', () => {
   it('leaves demo mode when Twilio credentials are given', () => {
     const c = loadConfig({ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok' });
     expect(c.demoMode).toBe(false);
+  });
+});
+
+describe('loadConfig with a .env file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-dotenv-'));
+  const file = path.join(dir, '.env');
+  fs.writeFileSync(file, 'PORT=4100\nDNI_RATE_LIMIT_PER_MINUTE=7\nDATABASE_URL=\n');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads variables the environment does not set', () => {
+    const c = loadConfig({}, { dotenvPath: file });
+    expect(c).toMatchObject({ PORT: 4100, DNI_RATE_LIMIT_PER_MINUTE: 7, database: 'embedded' });
+  });
+
+  it('never overrides a variable already set', () => {
+    expect(loadConfig({ PORT: '5000' }, { dotenvPath: file }).PORT).toBe(5000);
+  });
+
+  it('is not read in tests', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }, { dotenvPath: file }).PORT).toBe(3000);
+    expect(loadConfig({ JEST_WORKER_ID: '1' }, { dotenvPath: file }).PORT).toBe(3000);
+  });
+
+  it('starts without one', () => {
+    expect(loadConfig({}, { dotenvPath: path.join(dir, 'missing.env') }).PORT).toBe(3000);
   });
 });

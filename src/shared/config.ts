@@ -1,3 +1,4 @@
+import dotenv from 'dotenv';
 import { z } from 'zod';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
@@ -70,8 +71,35 @@ export interface Config extends Env {
 
 export class ConfigError extends Error {}
 
+export interface LoadConfigOptions {
+  /** A .env file to read into `env`; by default `./.env`, read only into `process.env`. */
+  dotenvPath?: string;
+}
+
+let processEnvLoaded = false;
+
+/**
+ * Fills `env` from a .env file (see .env.example) without overriding variables already set.
+ * `process.env` is filled once per process; tests (NODE_ENV=test or under jest) never read one.
+ */
+function loadDotenv(env: NodeJS.ProcessEnv, dotenvPath: string | undefined): void {
+  if (env.NODE_ENV === 'test' || env.JEST_WORKER_ID !== undefined) return;
+  if (env === process.env) {
+    if (processEnvLoaded) return;
+    processEnvLoaded = true;
+  } else if (dotenvPath === undefined) {
+    return;
+  }
+  // A missing file is fine: every variable has a default.
+  dotenv.config({ path: dotenvPath ?? '.env', processEnv: env, override: false, quiet: true });
+}
+
 /** Reads and validates the environment once; throws ConfigError naming each bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: LoadConfigOptions = {},
+): Config {
+  loadDotenv(env, opts.dotenvPath);
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
