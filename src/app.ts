@@ -5,6 +5,7 @@ import { authenticate } from './shared/auth';
 import { errorHandler, notFound, requestContext } from './shared/http';
 import { campaignRoutes } from './campaigns/campaigns.routes';
 import { dniRoutes } from './numbers/dni.routes';
+import { dniScriptRoutes } from './numbers/dni-script.routes';
 import { numbersRoutes } from './numbers/numbers.routes';
 import { twilioRoutes } from './calls/twilio.routes';
 import { callsRoutes } from './calls/calls.routes';
@@ -40,6 +41,7 @@ export function createApp(ctx: AppContext): express.Express {
 
   app.get('/health', health);
 
+  app.use(dniScriptRoutes());
   app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
   app.use(
     twilioRoutes(ctx.webhooks, {

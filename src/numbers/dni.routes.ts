@@ -3,24 +3,11 @@ import cors from 'cors';
 import { rateLimitPerIp } from '../shared/rate-limit';
 import { parseInput } from '../shared/validation';
 import type { DniService } from './dni.service';
-import { getDniScript, getDniScriptEtag } from './dni-script';
 import { sessionRequestSchema } from './numbers.schemas';
 
-/** Public DNI endpoints: the swap script and the session/lease call it makes. */
+/** Public DNI endpoint: the session/lease call dni.js makes (dni.js itself: dni-script.routes). */
 export function dniRoutes(dni: DniService, opts: { ratePerMinute: number }): Router {
   const r = Router();
-
-  r.get('/dni.js', (req, res) => {
-    const etag = getDniScriptEtag();
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    res.setHeader('ETag', etag);
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    if (req.get('if-none-match') === etag) {
-      res.status(304).end();
-      return;
-    }
-    res.type('application/javascript').send(getDniScript());
-  });
 
   // Preflight carries no site key, so it cannot be checked here: the origin is reflected, and
   // the POST itself is refused (403, nothing written) unless its Origin is one of the site's.
