@@ -2,11 +2,18 @@ import { sql } from 'drizzle-orm';
 import type { TwilioStandin } from '../src/demo/twilio-rest/standin';
 import { ManualClock } from './support/clock';
 import { createTestContext, type TestContext } from './support/context';
-import { createTestBrowser, DESKTOP_USER_AGENT, settledBody, sleep } from './support/dni-browser';
+import {
+  createTestBrowser,
+  describeInBrowser,
+  DESKTOP_USER_AGENT,
+  settledBody,
+  sleep,
+} from './support/dni-browser';
 import {
   answered,
   createScriptedLeadline,
   HOLD_SECONDS,
+  LONGER_TOKENS,
   phone,
   recordSessionCalls,
   RELEASED_AND_REPLACED,
@@ -72,7 +79,7 @@ interface StoredLease {
   expiresAt: string;
 }
 
-describe('dni.js in a browser, against Leadline', () => {
+describeInBrowser('dni.js in a browser, against Leadline', () => {
   // Leadline's clock is moved by hand, so a renewal shows as an exact new lease expiry.
   const clock = new ManualClock(new Date());
   let t: TestContext;
@@ -415,7 +422,7 @@ describe('dni.js in a browser, against Leadline', () => {
   });
 });
 
-describe('dni.js in a browser, against a scripted session endpoint', () => {
+describeInBrowser('dni.js in a browser, against a scripted session endpoint', () => {
   const scripted = createScriptedLeadline();
   const calls = recordSessionCalls(scripted.handle);
   let server: FixtureServer;
@@ -473,6 +480,16 @@ describe('dni.js in a browser, against a scripted session endpoint', () => {
     expect(live).toBe(await referencePage(`${server.siteOrigin}/expected/uk`));
     expect(await page.textContent('#uk1')).toBe('+44 20 3808 5555');
     expect(await page.getAttribute('#uk-tel', 'href')).toBe(`tel:${UK_TRACKING.e164}`);
+  });
+
+  it('leaves the target alone inside order numbers, SKUs and longer digit runs', async () => {
+    const page = await openPage();
+    await page.goto(`${server.siteOrigin}/landing`);
+    await answered(calls, 0, 'the session');
+    await settledBody(page, spell('{a}-{x}-{l}', phone(SCRIPTED.e164)));
+    expect(await page.textContent('#tokens')).toBe(LONGER_TOKENS);
+    // The same page's whole phone numbers were swapped, so the script did run on this text.
+    expect(await page.textContent('#split')).toBe(SCRIPTED.national);
   });
 
   it('leaves the page untouched when the session endpoint fails', async () => {

@@ -1,4 +1,51 @@
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Where Chromium usually is when CHROMIUM_PATH does not say (Debian, Ubuntu, Google's package). */
+export const CHROMIUM_LOCATIONS = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+];
+
+/** The Chromium browser tests drive: CHROMIUM_PATH if set, else the first usual location found. */
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const configured = env.CHROMIUM_PATH?.trim();
+  if (configured) return existsSync(configured) ? configured : undefined;
+  return CHROMIUM_LOCATIONS.find((file) => existsSync(file));
+}
+
+const CHROMIUM = findChromium();
+
+function missingChromiumMessage(): string {
+  const configured = process.env.CHROMIUM_PATH?.trim();
+  const looked = configured
+    ? `CHROMIUM_PATH=${configured} does not exist`
+    : `none of ${CHROMIUM_LOCATIONS.join(', ')} exists`;
+  return (
+    `no Chromium for the browser tests (${looked}). ` +
+    'Install it (apt-get install -y chromium) or set CHROMIUM_PATH to its executable.'
+  );
+}
+
+/**
+ * describe() for tests that need Chromium. Without one they are skipped with a note on how to
+ * enable them, except under CI=true, where CI installs Chromium and a missing one is a failure.
+ */
+export function describeInBrowser(name: string, fn: () => void): void {
+  if (CHROMIUM) {
+    describe(name, fn);
+  } else if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('finds Chromium to run in', () => {
+        throw new Error(missingChromiumMessage());
+      });
+    });
+  } else {
+    process.stderr.write(`skipping "${name}": ${missingChromiumMessage()}\n`);
+    describe.skip(name, fn);
+  }
+}
 
 // Leadline takes HeadlessChrome for a bot (source number, no lease), so the browser presents
 // itself as desktop Chrome. Set at launch: a per-context override does not reach pagehide beacons.
@@ -39,9 +86,11 @@ export function createTestBrowser() {
       return context;
     },
 
+    /** Starts Chromium; without one there is nothing to start (describeInBrowser decides). */
     async launch(): Promise<void> {
+      if (!CHROMIUM) return;
       browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
+        executablePath: CHROMIUM,
         args: [
           '--headless',
           '--no-sandbox',

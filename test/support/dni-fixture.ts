@@ -284,6 +284,10 @@ const READY_ON_LOAD_SCRIPT = `<script>
   addEventListener('load', function () { document.body.setAttribute('data-ready', '1'); });
 </script>`;
 
+/** The target's digits inside longer tokens: an order number, a SKU, a longer digit run. */
+export const LONGER_TOKENS =
+  'Order #14155550100, SKU-4155550100X, serial 141555501009, ref_4155550100, 4155550100-B2';
+
 const ACME_BODY = `
 <h1>Acme Plumbing</h1>
 <p id="status">Loading</p>
@@ -327,6 +331,7 @@ const ACME_BODY = `
   <li>Fax 415-555-0199</li>
   <li>London +44 20 7946 0958 or +442079460958</li>
   <li>Order #41555501001, ref 1415555010012, +1 415 555 01000, part A4155550100</li>
+  <li id="tokens">${LONGER_TOKENS}</li>
   <li>Open 7-21, 365 days, since 1999, 24/7, v2.4.1</li>
   <li>Toll free 1-800-555-0100</li>
   <li><a id="sales" href="tel:+14155550101">(415) 555-0101</a></li>
