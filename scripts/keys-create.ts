@@ -1,7 +1,7 @@
 // Mints an API key: npm run keys:create -- --role marketer [--name "Jo in marketing"]
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/shared/config';
-import { openDatabase } from '../src/shared/db';
+import { DataDirInUseError, openDatabase } from '../src/shared/db';
 import { createKeysRepo } from '../src/keys/keys.repo';
 import { createKeyService } from '../src/keys/keys.service';
 
@@ -24,6 +24,11 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`keys:create: ${err instanceof Error ? err.message : String(err)}\n`);
+  // A running server holds the embedded database; writing beside it would be lost.
+  process.stderr.write(
+    err instanceof DataDirInUseError
+      ? `${err.message}\n`
+      : `keys:create: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });

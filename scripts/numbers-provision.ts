@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { createContext } from '../src/context';
 import { loadConfig } from '../src/shared/config';
-import { openDatabase } from '../src/shared/db';
+import { DataDirInUseError, openDatabase } from '../src/shared/db';
 import { createLogger } from '../src/shared/logger';
 import { parseInput } from '../src/shared/validation';
 import { provisionSchema } from '../src/numbers/numbers.schemas';
@@ -62,6 +62,11 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`numbers:provision: ${err instanceof Error ? err.message : String(err)}\n`);
+  // A running server holds the embedded database; writing beside it would be lost.
+  process.stderr.write(
+    err instanceof DataDirInUseError
+      ? `${err.message}\n`
+      : `numbers:provision: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });

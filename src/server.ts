@@ -2,7 +2,7 @@ import http from 'node:http';
 import { createApp } from './app';
 import { createContext } from './context';
 import { ConfigError, loadConfig } from './shared/config';
-import { openDatabase } from './shared/db';
+import { DatabaseMissingError, DataDirInUseError, openDatabase } from './shared/db';
 import { createLogger } from './shared/logger';
 
 /** Starts Leadline: config, database (migrated), HTTP; stops cleanly on SIGTERM/SIGINT. */
@@ -34,7 +34,10 @@ async function main(): Promise<void> {
   const app = createApp(ctx);
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  await listen(server, config.PORT, config.HOST).catch(async (err: unknown) => {
+    await database.close().catch(() => undefined);
+    throw err;
+  });
   const selfHost = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
   ctx.demo.setSelfUrl(
     `http://${selfHost.includes(':') ? `[${selfHost}]` : selfHost}:${config.PORT}`,
@@ -73,9 +76,32 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+/** The port is taken (another Leadline, most likely): said in one line, no stack trace. */
+class PortInUseError extends Error {
+  constructor(port: number) {
+    super(`port ${port} is already in use; set PORT to another port`);
+  }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(port) : err),
+    );
+    server.listen(port, host, resolve);
+  });
+}
+
 main().catch((err) => {
+  // What the operator can fix is said in one line that says how; anything else in full.
+  const fixable =
+    err instanceof PortInUseError ||
+    err instanceof DataDirInUseError ||
+    err instanceof DatabaseMissingError;
   process.stderr.write(
-    `leadline: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
+    fixable
+      ? `${err.message}\n`
+      : `leadline: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
   );
   process.exit(1);
 });

@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startLeadlineProcess, type LeadlineProcess } from './support/processes';
+import net from 'node:net';
+import {
+  freePort,
+  runToExit,
+  startLeadlineProcess,
+  type LeadlineProcess,
+} from './support/processes';
 
 const ADMIN = 'server-test-admin-key-0123456789';
 
@@ -83,4 +89,76 @@ describe('src/server.ts on the embedded database', () => {
     started.then((n) => n.stop()).catch(() => undefined);
     await expect(started).rejects.toThrow(/DATABASE_URL: must start with postgres/);
   }, 30_000);
+});
+
+describe("a second process on a running embedded server's data directory", () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-held-'));
+  const env = { DATABASE_URL: '', DATA_DIR: dataDir, LEADLINE_ADMIN_KEY: ADMIN };
+  const inUse = `Leadline is running on this data directory (${dataDir}); use the API or stop it first\n`;
+  let node: LeadlineProcess | undefined;
+
+  beforeAll(async () => {
+    node = await startLeadlineProcess(env);
+  }, 90_000);
+  afterAll(async () => {
+    await node?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keys:create refuses, says why, and exits 1 instead of minting a key that would be lost', async () => {
+    const run = await runToExit('scripts/keys-create.ts', ['--role', 'marketer'], env);
+    expect(run).toMatchObject({ code: 1, stdout: '', stderr: inUse });
+  }, 60_000);
+
+  it('a second server refuses the same directory with the same line', async () => {
+    const run = await runToExit('src/server.ts', [], { ...env, PORT: String(await freePort()) });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(inUse);
+  }, 60_000);
+
+  it('keys:create works once the server has stopped', async () => {
+    await node?.stop();
+    const run = await runToExit('scripts/keys-create.ts', ['--role', 'marketer'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/marketer key \(shown only now\): ll_mkt_/);
+  }, 60_000);
+});
+
+describe('startup problems an operator can fix', () => {
+  it('a busy port is one line naming it, no stack trace, exit 1', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-port-'));
+    const port = await freePort();
+    const squatter = net.createServer();
+    await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
+    try {
+      const run = await runToExit('src/server.ts', [], {
+        DATABASE_URL: '',
+        DATA_DIR: dataDir,
+        LEADLINE_ADMIN_KEY: ADMIN,
+        PORT: String(port),
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(`port ${port} is already in use; set PORT to another port\n`);
+      // It let go of its data directory on the way out.
+      expect(fs.existsSync(path.join(dataDir, 'leadline.lock'))).toBe(false);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a DATABASE_URL naming a missing database says how to create it', async () => {
+    // The project's PostgreSQL (or the one the suite runs against), asked for a database it lacks.
+    const url = new URL(process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
+    url.pathname = '/leadline_missing_db_test';
+    const run = await runToExit('src/server.ts', [], {
+      DATABASE_URL: url.toString(),
+      LEADLINE_ADMIN_KEY: ADMIN,
+      PORT: String(await freePort()),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `database "leadline_missing_db_test" does not exist; create it with: createdb -h ${url.hostname}${url.port && url.port !== '5432' ? ` -p ${url.port}` : ''}${url.username ? ` -U ${url.username}` : ''} leadline_missing_db_test\n`,
+    );
+  }, 60_000);
 });

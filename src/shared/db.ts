@@ -30,7 +30,16 @@ export interface Database {
   withLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Where the job queue (pg-boss) runs its own SQL: on PostgreSQL the URL, so it opens its own
+   * pool; on the embedded database an executeSql on the one PGlite client.
+   */
+  queueDb: QueueDb;
 }
+
+/** pg-boss's `db` adapter shape, or the URL it connects to itself. */
+export type QueueDb =
+  { url: string } | { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
 
 const MIGRATIONS = path.resolve(__dirname, '../../db/migrations');
 /** Any fixed number: serialises migrations when several nodes start at once. */
@@ -59,6 +68,11 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       await migrator`select pg_advisory_lock(${MIGRATION_LOCK})`;
       await migratePostgres(drizzlePostgres(migrator), { migrationsFolder: MIGRATIONS });
       await migrator`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+    } catch (err) {
+      if ((err as { code?: string }).code === INVALID_CATALOG_NAME) {
+        throw new DatabaseMissingError(opts.url);
+      }
+      throw err;
     } finally {
       await migrator.end();
     }
@@ -90,18 +104,27 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
         await client`select 1`;
       },
       close: () => client.end({ timeout: 5 }),
+      queueDb: { url: opts.url },
     };
   }
 
   let dataDir: string | undefined;
+  let unlock: () => void = () => undefined;
   if (opts.dataDir) {
     dataDir = path.resolve(opts.dataDir);
     fs.mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
   }
   const client = new PGlite(dataDir);
-  await client.waitReady;
+  try {
+    await client.waitReady;
+    await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS });
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    unlock();
+    throw err;
+  }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
-  await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS });
   return {
     db,
     kind: 'embedded',
@@ -109,9 +132,107 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     query: async <T>(text: string, params: unknown[]) => (await client.query<T>(text, params)).rows,
     // One process owns an embedded database, so there is nobody to take turns with.
     withLock: (_key, fn) => fn(),
+    // PGlite's query() takes one statement; pg-boss sends multi-statement scripts (its schema and
+    // migrations) without parameters, and those must go through exec().
+    queueDb: {
+      executeSql: async (text: string, values?: unknown[]) => {
+        if (values && values.length > 0) return { rows: (await client.query(text, values)).rows };
+        const results = await client.exec(text);
+        return { rows: results[results.length - 1]?.rows ?? [] };
+      },
+    },
     ping: async () => {
       await client.query('select 1');
     },
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
+    },
   };
+}
+
+/** PostgreSQL's SQLSTATE for connecting to a database that does not exist. */
+const INVALID_CATALOG_NAME = '3D000';
+
+/** DATABASE_URL names a database the server does not have; the message says how to create it. */
+export class DatabaseMissingError extends Error {
+  readonly database: string;
+  constructor(url: string) {
+    const u = new URL(url);
+    const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres';
+    const args = [
+      u.hostname ? `-h ${u.hostname}` : '',
+      u.port && u.port !== '5432' ? `-p ${u.port}` : '',
+      u.username ? `-U ${decodeURIComponent(u.username)}` : '',
+      database,
+    ];
+    super(
+      `database "${database}" does not exist; create it with: createdb ${args.filter(Boolean).join(' ')}`,
+    );
+    this.name = 'DatabaseMissingError';
+    this.database = database;
+  }
+}
+
+/** Another process (or this one) already has the embedded data directory open. */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`Leadline is running on this data directory (${dataDir}); use the API or stop it first`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
+const LOCK_FILE = 'leadline.lock';
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite assumes one process per data directory: a second one would work on its own copy and its
+ * writes would be lost. So the directory is held with an exclusive lock file holding the pid; a
+ * lock whose process is gone (a crash) is stale and taken over. Returns the release function.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = path.join(dataDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx');
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      return () => {
+        try {
+          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
+        } catch {
+          // Already gone: nothing to release.
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let holder = NaN;
+    try {
+      holder = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
+    } catch {
+      continue; // released between our open and read: try again
+    }
+    // An unreadable pid may be a holder still writing it: treat the lock as held.
+    if (!Number.isInteger(holder) || holder === process.pid || processIsAlive(holder)) {
+      throw new DataDirInUseError(dataDir, holder);
+    }
+    fs.rmSync(file, { force: true });
+  }
+  throw new DataDirInUseError(dataDir, NaN);
 }
