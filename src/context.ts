@@ -48,7 +48,13 @@ export function createContext(deps: ContextDeps) {
   const twilioNumbers = deps.twilioNumbers ?? (provider as TwilioNumbersApi);
 
   const keys = createKeyService({ keys: createKeysRepo(db), adminKey: config.LEADLINE_ADMIN_KEY });
-  const campaigns = createCampaignService({ repo: createCampaignsRepo(db) });
+  // numbers and the directory are built below; campaigns reach them through late-bound callbacks.
+  const campaigns = createCampaignService({
+    repo: createCampaignsRepo(db),
+    clock,
+    trackingNumbersAmong: (e164s) => numbers.trackingNumbersAmong(e164s),
+    onCampaignChanged: (row) => directory.campaignChanged(row),
+  });
 
   const numbersRepo = createNumbersRepo(database);
   const directory = createNumberDirectory({

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { createTestContext, type TestContext } from './support/context';
 import { ManualClock } from './support/clock';
-import { buildCampaign } from './support/factories';
+import { buildCampaign, buildSite } from './support/factories';
 
 const clock = new ManualClock('2026-06-01T15:00:00Z');
 let t: TestContext;
@@ -97,6 +97,8 @@ describe('POST /api/v1/campaigns/:id/numbers', () => {
     const campaign = await buildCampaign(t.ctx);
     twilio().state.failNext(5, { status: 500, code: 20500, message: 'Internal Server Error' });
     const res = await provision(campaign.id, { count: 1, areaCode: '512' }).expect(502);
+    // Only the first of the five injected failures was used; later tests need a working Twilio.
+    twilio().state.failNext(0, { status: 500, code: 20500, message: 'unused' });
     expect(res.body.error).toMatchObject({ code: 'twilio_error' });
     expect(res.body.error.message).toContain('Twilio');
     const listed = await request(t.app)
@@ -130,6 +132,79 @@ describe('POST /api/v1/campaigns/:id/numbers', () => {
       .set('Authorization', `Bearer ${key}`)
       .expect(200);
     expect(pool.body).toMatchObject({ size: 0, leasedNow: 0, recommendedSize: 2 });
+  });
+});
+
+describe('tracking numbers never double as printed or fallback numbers', () => {
+  it('refuses a site swap target or a campaign fallback that is a pool number, and writes nothing', async () => {
+    const campaign = await buildCampaign(t.ctx);
+    const bought = await provision(campaign.id, { count: 1, areaCode: '415' }).expect(201);
+    const poolNumber: string = bought.body.numbers[0].e164;
+    const sitesBefore = (await t.ctx.campaigns.listSites()).length;
+
+    const site = await request(t.app)
+      .post('/api/v1/sites')
+      .set('Authorization', t.admin)
+      .send({ name: 'Clash', allowedOrigins: ['https://clash.example'], swapTargets: [poolNumber] })
+      .expect(400);
+    expect(site.body.error.message).toContain('swapTargets');
+    expect(site.body.error.message).toContain(poolNumber);
+    expect(await t.ctx.campaigns.listSites()).toHaveLength(sitesBefore);
+
+    const patched = await request(t.app)
+      .patch(`/api/v1/campaigns/${campaign.id}`)
+      .set('Authorization', t.admin)
+      .send({ fallbackNumber: poolNumber })
+      .expect(400);
+    expect(patched.body.error.message).toContain('fallbackNumber');
+    expect((await t.ctx.campaigns.getCampaign(campaign.id)).fallbackNumber).not.toBe(poolNumber);
+  });
+
+  it("never buys a site's printed number or a campaign's fallback into a pool", async () => {
+    const campaign = await buildCampaign(t.ctx);
+    // A number Twilio sells that is also printed on a site and used as a campaign's fallback.
+    const first = await provision(campaign.id, { count: 1, areaCode: '312' }).expect(201);
+    const printed: string = first.body.numbers[0].e164;
+    await request(t.app)
+      .delete(`/api/v1/numbers/${first.body.numbers[0].id}`)
+      .set('Authorization', t.admin)
+      .expect(200);
+    clock.advance(61 * 86_400_000); // past the quarantine, so only the new rule can refuse it
+    await buildSite(t.ctx, { swapTargets: [printed] });
+    twilio().state.restock(printed);
+
+    const again = await t.ctx.numbers.provision(campaign.id, {
+      count: 50,
+      areaCode: '312',
+      kind: 'pool',
+    });
+    expect(again.numbers.map((n) => n.e164)).not.toContain(printed);
+    expect(twilio().state.isAvailable(printed)).toBe(true);
+  });
+});
+
+describe('the number directory', () => {
+  it('knows a number the moment it is bought, a new fallback the moment it is set, and forgets a released number', async () => {
+    const campaign = await buildCampaign(t.ctx, { fallbackNumber: '+14155550123' });
+    const bought = await provision(campaign.id, { count: 1, areaCode: '415' }).expect(201);
+    const e164: string = bought.body.numbers[0].e164;
+    expect(t.ctx.directory.peek(e164)).toMatchObject({
+      campaignId: campaign.id,
+      siteId: campaign.siteId,
+      fallbackNumber: '+14155550123',
+    });
+    await request(t.app)
+      .patch(`/api/v1/campaigns/${campaign.id}`)
+      .set('Authorization', t.admin)
+      .send({ fallbackNumber: '+14155550124' })
+      .expect(200);
+    expect(t.ctx.directory.peek(e164)?.fallbackNumber).toBe('+14155550124');
+    await request(t.app)
+      .delete(`/api/v1/numbers/${bought.body.numbers[0].id}`)
+      .set('Authorization', t.admin)
+      .expect(200);
+    expect(t.ctx.directory.peek(e164)).toBeNull();
+    expect(await t.ctx.directory.lookup(e164)).toBeNull();
   });
 });
 

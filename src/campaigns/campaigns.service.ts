@@ -16,8 +16,24 @@ const CACHE_MS = 5_000;
 
 const isDefaultMatch = (m: CampaignMatch) => Object.values(m).every((v) => v === undefined);
 
-/** Sites and their campaigns; keeps at most one default (empty-match) campaign per site. */
-export function createCampaignService(deps: { repo: CampaignsRepo; clock?: Clock }) {
+export interface CampaignServiceDeps {
+  repo: CampaignsRepo;
+  clock?: Clock;
+  /**
+   * Which of these numbers are Leadline tracking numbers (the numbers feature answers; injected
+   * because numbers depends on campaigns, not the reverse).
+   */
+  trackingNumbersAmong?: (e164s: string[]) => Promise<string[]>;
+  /** Told of every campaign this node creates or changes (the number directory listens). */
+  onCampaignChanged?: (campaign: CampaignRow) => void;
+}
+
+/**
+ * Sites and their campaigns; keeps at most one default (empty-match) campaign per site, and never
+ * lets a site's printed number or a campaign's fallback be one of Leadline's tracking numbers (a
+ * visitor holding that number would see no swap, and calls to it would be credited to visits).
+ */
+export function createCampaignService(deps: CampaignServiceDeps) {
   const { repo } = deps;
   const clock = deps.clock ?? systemClock;
   // Bounded, and entries expire on the injected clock (ttlResolution 0: read it on every check).
@@ -29,7 +45,6 @@ export function createCampaignService(deps: { repo: CampaignsRepo; clock?: Clock
   };
   /** Campaigns per site for the DNI hot path; cleared on every write on this node. */
   const bySiteCache = new LRUCache<string, CampaignRow[]>(cacheOptions);
-  const byIdCache = new LRUCache<string, CampaignRow>(cacheOptions);
 
   async function assertSingleDefault(siteId: string, match: CampaignMatch, exceptId?: string) {
     if (!isDefaultMatch(match)) return;
@@ -44,11 +59,28 @@ export function createCampaignService(deps: { repo: CampaignsRepo; clock?: Clock
     }
   }
 
+  async function assertNotTracking(field: string, numbers: string[]) {
+    if (!deps.trackingNumbersAmong || numbers.length === 0) return;
+    const tracking = await deps.trackingNumbersAmong(numbers);
+    if (tracking.length > 0) {
+      const message = `${tracking.join(', ')} ${tracking.length > 1 ? 'are tracking numbers' : 'is a tracking number'} in a Leadline pool; use the business's own number`;
+      throw new ValidationError(`invalid body: ${field}: ${message}`, [{ field, message }]);
+    }
+  }
+
+  function changed(row: CampaignRow): CampaignRow {
+    bySiteCache.delete(row.siteId);
+    deps.onCampaignChanged?.(row);
+    return row;
+  }
+
   return {
     async createSite(input: CreateSiteInput): Promise<SiteRow> {
+      await assertNotTracking('swapTargets', input.swapTargets);
       return repo.insertSite({ ...input, siteKey: `site_${randomBytes(9).toString('base64url')}` });
     },
     async updateSite(id: string, input: UpdateSiteInput): Promise<SiteRow> {
+      if (input.swapTargets) await assertNotTracking('swapTargets', input.swapTargets);
       const row = await repo.updateSite(id, input);
       if (!row) throw new NotFoundError('site', 'site_not_found');
       return row;
@@ -68,33 +100,33 @@ export function createCampaignService(deps: { repo: CampaignsRepo; clock?: Clock
         ]);
       }
       await assertSingleDefault(input.siteId, input.match);
-      bySiteCache.delete(input.siteId);
-      return repo.insertCampaign(input);
+      await assertNotTracking('fallbackNumber', [input.fallbackNumber]);
+      return changed(await repo.insertCampaign(input));
     },
     async updateCampaign(id: string, input: UpdateCampaignInput): Promise<CampaignRow> {
       const current = await repo.findCampaign(id);
       if (!current) throw new NotFoundError('campaign', 'campaign_not_found');
       if (input.match) await assertSingleDefault(current.siteId, input.match, id);
-      bySiteCache.delete(current.siteId);
-      byIdCache.delete(id);
+      if (input.fallbackNumber) await assertNotTracking('fallbackNumber', [input.fallbackNumber]);
       const row = await repo.updateCampaign(id, input);
       if (!row) throw new NotFoundError('campaign', 'campaign_not_found');
-      return row;
+      return changed(row);
     },
     async getCampaign(id: string): Promise<CampaignRow> {
       const row = await repo.findCampaign(id);
       if (!row) throw new NotFoundError('campaign', 'campaign_not_found');
       return row;
     },
-    /** getCampaign for hot paths (every incoming call), cached for a few seconds. */
-    async getCampaignCached(id: string): Promise<CampaignRow> {
-      const hit = byIdCache.get(id);
-      if (hit) return hit;
-      const row = await this.getCampaign(id);
-      byIdCache.set(id, row);
-      return row;
-    },
     listCampaigns: (siteId?: string) => repo.listCampaigns(siteId),
+
+    /** Every site's printed numbers and every campaign's fallback: never to be bought into a pool. */
+    async reservedNumbers(): Promise<Set<string>> {
+      const [sites, campaigns] = await Promise.all([repo.listSites(), repo.listCampaigns()]);
+      return new Set([
+        ...sites.flatMap((s) => s.swapTargets),
+        ...campaigns.map((c) => c.fallbackNumber),
+      ]);
+    },
 
     /** Live campaigns of a site, cached briefly: every DNI request needs them. */
     async campaignsForSite(siteId: string): Promise<CampaignRow[]> {

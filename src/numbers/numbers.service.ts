@@ -84,14 +84,25 @@ export function createNumbersService(deps: NumbersServiceDeps) {
       } catch (err) {
         twilioFailure(err);
       }
-      const { active, quarantined } = await repo.unavailable(
-        offered.map((n) => n.e164),
-        clock.now(),
+      const [{ active, quarantined }, reserved] = await Promise.all([
+        repo.unavailable(
+          offered.map((n) => n.e164),
+          clock.now(),
+        ),
+        deps.campaigns.reservedNumbers(),
+      ]);
+      // A site's printed number or a campaign's fallback must never become a pool number.
+      const candidates = offered.filter(
+        (n) => !active.has(n.e164) && !quarantined.has(n.e164) && !reserved.has(n.e164),
       );
-      const candidates = offered.filter((n) => !active.has(n.e164) && !quarantined.has(n.e164));
       if (candidates.length === 0) {
+        const held = offered.filter((n) => reserved.has(n.e164)).length;
+        const why = [
+          quarantined.size ? `${quarantined.size} quarantined` : '',
+          held ? `${held} a site's own or fallback number` : '',
+        ].filter(Boolean);
         throw new ConflictError(
-          `Twilio has no numbers for that search${quarantined.size ? ` outside quarantine (${quarantined.size} quarantined)` : ''}; try another area code or ZIP`,
+          `Twilio has no numbers for that search${why.length ? ` that Leadline may use (${why.join(', ')})` : ''}; try another area code or ZIP`,
           'no_numbers_available',
         );
       }
@@ -178,6 +189,12 @@ export function createNumbersService(deps: NumbersServiceDeps) {
         releasedAt: now,
         quarantineUntil,
       };
+    },
+
+    /** Which of these numbers are active tracking numbers (so campaigns can refuse them). */
+    async trackingNumbersAmong(e164s: string[]): Promise<string[]> {
+      const { active } = await repo.unavailable(e164s, clock.now());
+      return [...active];
     },
 
     /** Which visits held a number around the time a call started (for attribution). */
