@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createTestContext, type TestContext } from './support/context';
 import { createContext } from '../src/context';
+import { DEMO_SWAP_TARGET } from '../src/demo/demo.service';
 
 const NO_TWILIO = { TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_API_BASE_URL: '' };
 
@@ -17,6 +18,20 @@ describe('demo mode', () => {
     t.ctx.demo.setSelfUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     await t.ctx.demo.seed();
   });
+  async function demoSite(): Promise<{
+    id: string;
+    swapTargets: string[];
+    allowedOrigins: string[];
+  }> {
+    const sites = await request(t.app)
+      .get('/api/v1/sites')
+      .set('Authorization', t.admin)
+      .expect(200);
+    const site = sites.body.sites.find((s: { name: string }) => s.name === 'Leadline demo');
+    if (!site) throw new Error('no demo site');
+    return site;
+  }
+
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
@@ -46,6 +61,59 @@ describe('demo mode', () => {
         (n: { e164: string; demo: boolean }) => /55501\d\d$/.test(n.e164) && n.demo,
       ),
     ).toBe(true);
+  });
+
+  it('prints and falls back to the business line, which is never one of its tracking numbers', async () => {
+    const site = await demoSite();
+    expect(site.swapTargets).toEqual([DEMO_SWAP_TARGET]);
+    const campaigns = await request(t.app)
+      .get(`/api/v1/campaigns?siteId=${site.id}`)
+      .set('Authorization', t.admin)
+      .expect(200);
+    expect(campaigns.body.campaigns[0].fallbackNumber).toBe(DEMO_SWAP_TARGET);
+    const numbers = await request(t.app)
+      .get(`/api/v1/campaigns/${campaigns.body.campaigns[0].id}/numbers`)
+      .set('Authorization', t.admin)
+      .expect(200);
+    expect(numbers.body.numbers.length).toBeGreaterThan(0);
+    expect(numbers.body.numbers.map((n: { e164: string }) => n.e164)).not.toContain(
+      DEMO_SWAP_TARGET,
+    );
+  });
+
+  it('lets the demo page in from the address of the current start, not the first one', async () => {
+    const moved = createContext({
+      config: { ...t.ctx.config, publicBaseUrl: 'http://localhost:4517' },
+      database: t.ctx.database,
+      logger: t.ctx.logger,
+    });
+    try {
+      await moved.demo.seed();
+    } finally {
+      await moved.stop();
+    }
+    expect((await demoSite()).allowedOrigins).toEqual([
+      'http://localhost:4517',
+      'http://127.0.0.1:4517',
+    ]);
+    await t.ctx.demo.seed();
+    expect((await demoSite()).allowedOrigins).toContain(new URL(t.ctx.config.publicBaseUrl).origin);
+    expect((await demoSite()).allowedOrigins).not.toContain('http://localhost:4517');
+  });
+
+  it('refuses toll-free numbers with a 4xx that says demo mode has none', async () => {
+    const site = await demoSite();
+    const campaigns = await request(t.app)
+      .get(`/api/v1/campaigns?siteId=${site.id}`)
+      .set('Authorization', t.admin)
+      .expect(200);
+    const res = await request(t.app)
+      .post(`/api/v1/campaigns/${campaigns.body.campaigns[0].id}/numbers`)
+      .set('Authorization', t.admin)
+      .send({ count: 1, tollFree: true })
+      .expect(422);
+    expect(res.body.error.code).toBe('demo_mode_no_toll_free');
+    expect(res.body.error.message).toMatch(/demo mode has no toll-free numbers/);
   });
 
   it('serves a landing page carrying the swap script for the demo site', async () => {
@@ -78,6 +146,13 @@ describe('demo mode', () => {
       sessionId: visit.body.sessionId,
       source: 'google',
     });
+    // The call played in moments; none of its times may lie in the future.
+    const now = Date.now();
+    expect(call.body.endedAt).not.toBeNull();
+    for (const field of ['startedAt', 'answeredAt', 'endedAt'] as const) {
+      const value = call.body[field] as string | null;
+      if (value !== null) expect(new Date(value).getTime()).toBeLessThanOrEqual(now);
+    }
   });
 
   it('refuses a call to a number it does not track, and bad input', async () => {

@@ -73,6 +73,7 @@ export async function runSimulation(
     authToken: opts.authToken,
     accountSid: opts.accountSid,
     rng,
+    neverAfterNow: true,
   });
   const placed = [];
   let skipped = 0;

@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { NotFoundError } from '../shared/errors';
 import { e164, parseInput } from '../shared/validation';
@@ -23,14 +23,18 @@ const placeCallSchema = z
 export function demoRoutes(demo: DemoService): Router {
   const r = Router();
   if (!demo.enabled) return r;
-  r.get('/', async (_req, res) => {
+  r.get('/', showLandingPage);
+  r.post('/demo/v1/calls', express.json({ limit: '4kb' }), placeCall);
+  return r;
+
+  async function showLandingPage(_req: Request, res: Response) {
     const siteKey = await demo.siteKey();
     if (!siteKey)
       throw new NotFoundError('demo site (it is created at start-up)', 'demo_not_seeded');
     res.type('html').send(demoLandingPage(siteKey));
-  });
-  r.post('/demo/v1/calls', express.json({ limit: '4kb' }), async (req, res) => {
+  }
+
+  async function placeCall(req: Request, res: Response) {
     res.status(201).json(await demo.placeCall(parseInput(placeCallSchema, req.body)));
-  });
-  return r;
+  }
 }

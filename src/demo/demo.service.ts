@@ -4,8 +4,10 @@ import type { NumberDirectory } from '../numbers/number-directory';
 import type { NumbersService } from '../numbers/numbers.service';
 import { ConflictError, NotFoundError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { DEMO_BUSINESS_NUMBER } from './twilio-rest/inventory';
 
-export const DEMO_SWAP_TARGET = '+14155550100';
+/** The number the demo page prints: the business's own line, never one of the pool's. */
+export const DEMO_SWAP_TARGET = DEMO_BUSINESS_NUMBER;
 const DEMO_SITE_NAME = 'Leadline demo';
 
 export interface DemoDeps {
@@ -32,12 +34,25 @@ export function createDemoService(deps: DemoDeps) {
     return (await deps.campaigns.listSites()).find((s) => s.name === DEMO_SITE_NAME);
   }
 
-  async function seedOnce(): Promise<void> {
-    if (await demoSite()) return;
+  /** The demo page's origins at this start (PORT, PUBLIC_BASE_URL), by name and by address. */
+  function currentOrigins(): string[] {
     const origin = new URL(deps.publicBaseUrl).origin;
+    return [...new Set([origin, origin.replace('localhost', '127.0.0.1')])];
+  }
+
+  async function seedOnce(): Promise<void> {
+    const existing = await demoSite();
+    if (existing) {
+      const origins = currentOrigins();
+      if (existing.allowedOrigins.join(' ') !== origins.join(' ')) {
+        await deps.campaigns.updateSite(existing.id, { allowedOrigins: origins });
+        deps.log.info({ siteId: existing.id, origins }, 'demo site follows the current address');
+      }
+      return;
+    }
     const site = await deps.campaigns.createSite({
       name: DEMO_SITE_NAME,
-      allowedOrigins: [origin, origin.replace('localhost', '127.0.0.1')],
+      allowedOrigins: currentOrigins(),
       swapTargets: [DEMO_SWAP_TARGET],
     });
     const campaign = await deps.campaigns.createCampaign({
@@ -45,7 +60,7 @@ export function createDemoService(deps: DemoDeps) {
       siteId: site.id,
       match: {},
       holdSeconds: 1800,
-      fallbackNumber: '+14155550199',
+      fallbackNumber: DEMO_BUSINESS_NUMBER,
       overflow: 'share_lru',
       recordCalls: false,
     });
@@ -80,6 +95,7 @@ export function createDemoService(deps: DemoDeps) {
         throw new NotFoundError(`tracking number ${input.to}`, 'number_not_found');
       }
       const carrier = createCarrierSimulator({
+        neverAfterNow: true,
         publicBaseUrl: deps.publicBaseUrl,
         targetBaseUrl: selfUrl,
         accountSid: deps.accountSid,

@@ -26,6 +26,8 @@ export interface CallEnvironment {
   send: WebhookSender;
   /** Simulated time the call came in, in ms since the epoch. */
   startedAt: number;
+  /** The Date a webhook carries for a simulated moment (ms since the epoch). */
+  stamp(ms: number): Date;
   sign(kind: DeliveryKind, path: string, params: Params, at: number): SignedWebhook;
   hookPath(ref: string, documentUrl: string): string;
 }
@@ -72,7 +74,7 @@ export async function playCall(
     rng: env.rng,
     parent,
     state,
-    at: (seconds) => new Date(env.startedAt + seconds * 1000),
+    at: (seconds) => env.stamp(env.startedAt + seconds * 1000),
     sign: env.sign,
     hookPath: env.hookPath,
     queue(req) {

@@ -111,6 +111,9 @@ export function createCarrierSimulator(opts: SimulatorOptions) {
       rng,
       send,
       startedAt: now().getTime(),
+      // A call plays in moments, not minutes: against a real clock its later events would be
+      // stamped in the future, so they are held at now (the lengths Twilio reports stay simulated).
+      stamp: (ms: number) => new Date(opts.neverAfterNow ? Math.min(ms, now().getTime()) : ms),
       sign,
       hookPath,
     };

@@ -34,6 +34,11 @@ export interface SimulatorOptions {
   targetBaseUrl?: string;
   /** Simulated time base (tests inject a manual clock); default the system clock. */
   now?: () => Date;
+  /**
+   * Never stamp an event later than now(): for calls played against a running Leadline on the
+   * system clock (demo mode, `npm run simulate`). Tests on a manual clock keep the simulated times.
+   */
+  neverAfterNow?: boolean;
   /** Randomness for sids, duplicates and reordering; pass mulberry32(seed) to replay a run. */
   rng?: () => number;
   /** Paths of the number's webhooks; default /twilio/voice, /twilio/status, /twilio/fallback. */

@@ -6,6 +6,12 @@ export type InventoryKind = 'demo' | 'realistic';
 
 export type NumberType = 'local' | 'tollFree';
 
+/**
+ * The demo business's own line, printed on the demo page and dialled when no tracking number
+ * applies. The demo stock never sells it, so it can never also be a tracking number.
+ */
+export const DEMO_BUSINESS_NUMBER = '+14155550100';
+
 /** One purchasable number, in the stand-in's own terms (serialized Twilio-style on the way out). */
 export interface InventoryNumber {
   e164: string;
@@ -61,7 +67,7 @@ function demoNumbers(place: AreaCodePlace): InventoryNumber[] {
   return Array.from({ length: 100 }, (_, i) => {
     const line = `01${String(i).padStart(2, '0')}`;
     return localNumber(place, `+1${place.areaCode}555${line}`, pick(zips, i));
-  });
+  }).filter((number) => number.e164 !== DEMO_BUSINESS_NUMBER);
 }
 
 function realisticNumbers(place: AreaCodePlace): InventoryNumber[] {

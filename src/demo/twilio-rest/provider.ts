@@ -1,4 +1,5 @@
 import { DEMO_TWILIO_ACCOUNT_SID, DEMO_TWILIO_AUTH_TOKEN, type Config } from '../../shared/config';
+import { AppError } from '../../shared/errors';
 import { createTwilioNumbersApi, type TwilioNumbersApi } from '../../shared/twilio';
 import { startTwilioStandin, type TwilioStandin } from './standin';
 
@@ -37,7 +38,10 @@ export function createNumbersApiProvider(
     return api;
   };
   return {
-    searchAvailable: async (q) => (await demoApi()).searchAvailable(q),
+    searchAvailable: async (q) => {
+      if (q.tollFree) throw new DemoHasNoTollFreeError();
+      return (await demoApi()).searchAvailable(q);
+    },
     buy: async (e164, hooks, name) => (await demoApi()).buy(e164, hooks, name),
     configure: async (sid, hooks) => (await demoApi()).configure(sid, hooks),
     release: async (sid) => (await demoApi()).release(sid),
@@ -45,4 +49,20 @@ export function createNumbersApiProvider(
       if (standin) await (await standin).close();
     },
   };
+}
+
+/**
+ * Toll-free numbers cannot be fictional (555-01XX is reserved only in geographic area codes), so
+ * demo mode sells none; the caller asked for something demo mode does not offer, Twilio is not
+ * involved.
+ */
+export class DemoHasNoTollFreeError extends AppError {
+  constructor() {
+    super(
+      422,
+      'demo_mode_no_toll_free',
+      'demo mode has no toll-free numbers (they cannot be fictional); provision local numbers, ' +
+        'or set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to buy real ones',
+    );
+  }
 }
