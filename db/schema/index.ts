@@ -3,3 +3,5 @@ export * from './sites';
 export * from './numbers';
 export * from './calls';
 export * from './agents';
+export * from './routing';
+export * from './scoring';

@@ -63,6 +63,14 @@ export const campaigns = pgTable(
       .default('share_lru'),
     salesforceCampaignId: text('salesforce_campaign_id'),
     recordCalls: boolean('record_calls').notNull().default(false),
+    /** Seconds an agent's phone rings before the next agent is tried. */
+    dialTimeoutSeconds: integer('dial_timeout_seconds').notNull().default(20),
+    /** Agents tried before the fallback number. */
+    maxAgentAttempts: integer('max_agent_attempts').notNull().default(3),
+    /** Take a voicemail when nobody answers (else apologise and hang up). */
+    voicemail: boolean('voicemail').notNull().default(true),
+    /** Said to the caller before ringing, when set. */
+    greeting: text('greeting'),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

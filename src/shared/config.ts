@@ -51,6 +51,10 @@ const envSchema = z.object({
   REPEAT_CALLER_WINDOW_DAYS: int(30, 1),
   CALLER_RETENTION_DAYS: int(730, 1),
   VOICE_DEADLINE_MS: int(2000, 100),
+  /** An official GeoIP2/GeoLite2-City MMDB; unset: the GeoLite2 files shipped in an npm package. */
+  GEOIP_DB_PATH: optionalString,
+  /** An agent whose console has not been heard from for this long is not available. */
+  AGENT_HEARTBEAT_TIMEOUT_SECONDS: int(60, 5),
 });
 
 export type Env = z.infer<typeof envSchema>;
