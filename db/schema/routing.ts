@@ -8,7 +8,7 @@ export interface StoredPlace {
   lon: number | null;
   city?: string | null;
   state?: string | null;
-  how: 'zip' | 'city' | 'area-code' | 'unknown';
+  how: 'zip' | 'city' | 'area-code' | 'ip' | 'unknown';
 }
 
 export interface StoredCandidate {
@@ -22,8 +22,23 @@ export interface StoredAttempt {
   agentId?: string;
   number?: string;
   at: string;
+  /** The dialled leg, from the `<Dial action>` callback (recognises Twilio's retries). */
+  dialCallSid?: string;
   /** Twilio's DialCallStatus once the attempt is over. */
   outcome?: string;
+}
+
+/** What routing needs to go on after the first attempt, copied from the campaign at decision time. */
+export interface StoredPlan {
+  to: string;
+  from: string;
+  campaignId: string | null;
+  campaignName: string | null;
+  fallbackNumber: string | null;
+  recordCalls: boolean;
+  dialTimeoutSeconds: number;
+  maxAgentAttempts: number;
+  voicemail: boolean;
 }
 
 /** Every routing decision, with its reasons, so a person can question it later. */
@@ -34,6 +49,8 @@ export const callRouting = pgTable('call_routing', {
   candidates: jsonb('candidates').$type<StoredCandidate[]>().notNull(),
   winner: uuid('winner'),
   attempts: jsonb('attempts').$type<StoredAttempt[]>().notNull(),
+  /** Reserved for the campaign settings a decision used; not written yet (dial results read the number directory). */
+  plan: jsonb('plan').$type<StoredPlan>(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
