@@ -10,6 +10,8 @@ import { numbersRoutes } from './numbers/numbers.routes';
 import { twilioRoutes } from './calls/twilio.routes';
 import { callsRoutes } from './calls/calls.routes';
 import { demoRoutes } from './demo/demo.routes';
+import { scoringRoutes } from './scoring/scoring.routes';
+import { jobsRoutes } from './jobs/jobs.routes';
 
 /** Wires every feature into one express app; listening is server.ts's job. */
 export function createApp(ctx: AppContext): express.Express {
@@ -58,6 +60,8 @@ export function createApp(ctx: AppContext): express.Express {
   api.use(campaignRoutes(ctx.campaigns));
   api.use(numbersRoutes(ctx.numbers));
   api.use(callsRoutes(ctx.calls));
+  api.use(scoringRoutes(ctx.scoring));
+  api.use(jobsRoutes(ctx.queue));
   app.use('/api/v1', api);
 
   app.use(notFound);

@@ -19,6 +19,11 @@ import { createCallerIdentity } from './calls/caller-identity';
 import { createWebhookIngest } from './calls/webhook-ingest';
 import { createCallWebhooks } from './calls/call-webhooks';
 import { createRetryBuffer } from './calls/retry-buffer';
+import { createJobQueue } from './jobs/queue';
+import { createScoringRepo } from './scoring/scoring.repo';
+import { createScoringService } from './scoring/scoring.service';
+import { scoreCallJob } from './scoring/score-call.job';
+import { rescoreJob } from './scoring/rescore.job';
 // The composition root is the one product file allowed to wire demo mode.
 import { createNumbersApiProvider } from './demo/twilio-rest/provider';
 import { createDemoService } from './demo/demo.service';
@@ -83,6 +88,11 @@ export function createContext(deps: ContextDeps) {
 
   const routing = createRoutingService({ publicBaseUrl: config.publicBaseUrl });
 
+  const queue = createJobQueue({
+    queueDb: database.queueDb,
+    log: logger.child({ feature: 'jobs' }),
+  });
+
   const callsLog = logger.child({ feature: 'calls' });
   const callsRepo = createCallsRepo(database);
   const blockList = createBlockList({ repo: callsRepo, clock });
@@ -100,6 +110,7 @@ export function createContext(deps: ContextDeps) {
     retry: webhookRetry,
     clock,
     log: callsLog,
+    onCallFinal: (callSid) => queue.enqueue('call.score', { callSid }),
   });
   const webhooks = createCallWebhooks({
     ingest,
@@ -110,7 +121,22 @@ export function createContext(deps: ContextDeps) {
     log: callsLog,
     voiceDeadlineMs: config.VOICE_DEADLINE_MS,
   });
-  const calls = createCallService({ repo: callsRepo, blockList });
+  const calls = createCallService({
+    repo: callsRepo,
+    blockList,
+    scores: (callSids) => scoring.scoresFor(callSids),
+  });
+  const scoringLog = logger.child({ feature: 'scoring' });
+  const scoring = createScoringService({
+    repo: createScoringRepo(db),
+    calls,
+    sites: campaigns,
+    enqueue: queue.enqueue,
+    clock,
+    log: scoringLog,
+  });
+  queue.handle('call.score', scoreCallJob(scoring, scoringLog));
+  queue.handle('scoring.rescore', rescoreJob(scoring));
 
   const demo = createDemoService({
     campaigns,
@@ -139,12 +165,15 @@ export function createContext(deps: ContextDeps) {
     calls,
     webhookRetry,
     demo,
+    queue,
+    scoring,
     /**
      * Warms the number directory, so a node that starts while the database is down can still
      * send callers to their campaign's fallback. Failing to warm is logged, never fatal.
      */
     async start() {
       webhookRetry.start();
+      await queue.start();
       await directory.warm().catch((err: unknown) => {
         logger.warn({ err }, 'number directory not warmed; it fills as calls arrive');
       });
@@ -152,6 +181,7 @@ export function createContext(deps: ContextDeps) {
     /** Stops what start() started and the demo Twilio stand-in; the database is the caller's. */
     async stop() {
       webhookRetry.stop();
+      await queue.stop();
       await provider?.close();
     },
   };

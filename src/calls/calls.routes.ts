@@ -78,21 +78,26 @@ export function callsRoutes(calls: CallService): Router {
 
   async function listCalls(req: Request, res: Response) {
     const q = parseInput(listCallsQuery, req.query, 'query');
-    const rows = await calls.listCalls({
-      campaignId: q.campaignId,
-      since: q.since,
-      until: q.until,
-      status: q.status,
-      outcome: q.outcome,
-      attribution: q.attribution,
-      cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
-      limit: q.limit + 1,
-    });
+    const { rows, scannedTo } = await calls.listScored(
+      {
+        campaignId: q.campaignId,
+        since: q.since,
+        until: q.until,
+        status: q.status,
+        outcome: q.outcome,
+        attribution: q.attribution,
+        cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+        limit: q.limit + 1,
+      },
+      { label: q.label, qualified: q.qualified },
+    );
     const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
+    const last = page[page.length - 1]?.call;
+    // A score-filtered page may end short of the limit with more calls left to read.
+    const next = rows.length > q.limit ? last : scannedTo;
     res.json({
-      calls: page.map(callOut),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+      calls: page.map((r) => ({ ...callOut(r.call), score: r.score })),
+      nextCursor: next ? encodeCursor(next) : null,
     });
   }
 
@@ -103,9 +108,10 @@ export function callsRoutes(calls: CallService): Router {
         { field: 'sid', message: 'invalid' },
       ]);
     }
-    const { call, legs, events } = await calls.getCall(sid);
+    const { call, legs, events, score } = await calls.getCall(sid);
     res.json({
       ...callOut(call),
+      score,
       legs: legs.map((l) => ({
         callSid: l.callSid,
         to: l.toNumber,

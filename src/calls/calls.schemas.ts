@@ -65,6 +65,15 @@ export const listCallsQuery = z
       ])
       .optional(),
     attribution: z.enum(['exact', 'ambiguous', 'expired', 'none']).optional(),
+    /** Score filters: the label (hot, warm, cold, spam or a rule's own) and qualified. */
+    label: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a label such as hot')
+      .optional(),
+    qualified: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(200).optional(),
   })

@@ -15,7 +15,15 @@ export interface WebhookIngestDeps {
   retry: RetryBuffer;
   clock: Clock;
   log: Logger;
+  /**
+   * Told after a new event leaves the call in a final status (scoring queues the call then).
+   * Awaited, but a failure is only logged: the webhook is stored either way.
+   */
+  onCallFinal?: (callSid: string) => Promise<unknown>;
 }
+
+/** Statuses after which a call is over; events after them (recordings, dial results) add facts. */
+const FINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 const parseTimestamp = (v: string | undefined) => {
   if (!v) return null;
@@ -39,6 +47,13 @@ function dedupeKey(kind: WebhookKind, params: TwilioParams): string {
  */
 export function createWebhookIngest(deps: WebhookIngestDeps) {
   const { repo, identifyCaller, retry, clock, log } = deps;
+
+  async function notifyIfFinal(callSid: string, status: string): Promise<void> {
+    if (!deps.onCallFinal || !FINAL_STATUSES.has(status)) return;
+    await deps.onCallFinal(callSid).catch((err: unknown) => {
+      log.warn({ err, callSid }, 'finished call not handed on for scoring');
+    });
+  }
 
   /**
    * Stores one webhook and re-derives the call. Returns false for a duplicate (nothing changes).
@@ -95,11 +110,15 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
         startedAt: alone.startedAt ?? startGuess,
       });
       if (!first.event) return false;
-      if (first.call) return true;
+      if (first.call) {
+        await notifyIfFinal(root, alone.status);
+        return true;
+      }
       eventStored = true;
     }
 
-    return repo.transaction(async (tx) => {
+    let folded: string | null = null;
+    const stored = await repo.transaction(async (tx) => {
       if (!eventStored && !(await repo.insertEvent(tx, event))) return false;
       await repo.ensureCall(tx, {
         callSid: root,
@@ -127,6 +146,7 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
         if (e.callSid !== root) children.set(e.callSid, [...(children.get(e.callSid) ?? []), e]);
       }
       const d = deriveCall(own, children, { spam: (identity?.spam ?? row.spam) === true });
+      folded = d.status;
       const startedAt =
         d.startedAt ??
         (d.endedAt && d.durationSeconds !== null
@@ -151,6 +171,8 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
       }
       return true;
     });
+    if (stored && folded) await notifyIfFinal(root, folded);
+    return stored;
   }
 
   return {
