@@ -14,8 +14,9 @@ import {
 } from './jobs';
 
 /*
- * pg-boss 10.4 facts this file relies on, read in its types.d.ts and src/ (manager.js, plans.js,
- * attorney.js, index.js) as installed, and in its docs/api/queues.md:
+ * pg-boss 10.4 facts this file relies on, read in the installed package's types.d.ts and src/
+ * (manager.js, plans.js, attorney.js, index.js, worker.js); the project's docs/api/queues.md
+ * describes the same createQueue options (deadLetter, retry*) for later versions:
  * - `new PgBoss({ connectionString })` opens its own pg pool; `new PgBoss({ db })` takes any
  *   `{ executeSql(text, values) → { rows } }` and never closes it. Its schema install and
  *   migrations send multi-statement SQL without parameters (so PGlite must run those via exec).
@@ -27,7 +28,12 @@ import {
  *   `failed` and a copy (data, output = the serialized error, retry_limit) is inserted into the
  *   dead-letter queue in the same statement.
  * - Jobs are fetched with `for update skip locked`, so several instances never take one job twice.
- * - A handler that throws fails its job with the error as output; work() handlers get arrays.
+ * - A handler that throws fails its job with the error as output; work() handlers get arrays,
+ *   and the whole array is completed or failed together.
+ * - A worker waits its polling interval after every fetch, busy or not; notifyWorker(id) cuts the
+ *   wait short, so batchSize (`concurrency`) and notifying on enqueue set a node's throughput.
+ * - Dead letters are ordinary `created` jobs in the dead-letter queue; nobody works them, and
+ *   pg-boss's maintenance deletes them once their retention (14 days by default) runs out.
  */
 
 export interface JobContext {
