@@ -2,16 +2,13 @@ import request from 'supertest';
 import { sql } from 'drizzle-orm';
 import { createTestContext, type TestContext } from './support/context';
 import { ManualClock } from './support/clock';
-import { TEST_AUTH_TOKEN } from './support/twilio';
-import { carrierFor, PUBLIC_BASE_URL } from './support/carrier';
-import { buildCampaign, buildPool, buildSite } from './support/factories';
-import { signTwilioRequest } from '../src/shared/twilio';
+import { carrierFor } from './support/carrier';
+import { buildTrackedCampaign, postSignedWebhook, visitorHoldingNumber } from './support/factories';
 
 /**
  * Twilio's callbacks for one call can land at the same moment on several connections (retries,
  * several nodes): delivered all at once, the call is still recorded once, with the same record.
  */
-const ORIGIN = 'https://www.example.com';
 const clock = new ManualClock('2026-06-01T15:00:00Z');
 const TRIALS = 12;
 let t: TestContext;
@@ -22,17 +19,11 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 it('records a call once, with the same final record, when all its webhooks arrive at once', async () => {
-  const site = await buildSite(t.ctx, { allowedOrigins: [ORIGIN] });
-  const campaign = await buildCampaign(t.ctx, { siteId: site.id });
-  await buildPool(t.ctx, campaign.id, 1);
-  const v = await request(t.app)
-    .post('/dni/v1/sessions')
-    .set('Origin', ORIGIN)
-    .send({ siteKey: site.siteKey, landingUrl: `${ORIGIN}/?utm_source=google&utm_medium=cpc` })
-    .expect(200);
+  const { site } = await buildTrackedCampaign(t.ctx);
+  const v = await visitorHoldingNumber(t.app, site.siteKey);
   const placed = await carrierFor(t.app, clock).placeCall({
     from: '+16175550199',
-    to: v.body.number.e164,
+    to: v.number.e164,
     outcome: 'answered',
     talkSeconds: 80,
   });
@@ -47,7 +38,7 @@ it('records a call once, with the same final record, when all its webhooks arriv
   const baseline = await read();
   expect(baseline.call).toMatchObject({
     attribution: 'exact',
-    sessionId: v.body.sessionId,
+    sessionId: v.sessionId,
     outcome: 'answered',
   });
 
@@ -60,16 +51,7 @@ it('records a call once, with the same final record, when all its webhooks arriv
     const order = trial % 2 ? [...sends].reverse() : sends;
     // Every webhook twice, all in flight together.
     const results = await Promise.all(
-      [...order, ...order].map((d) =>
-        request(t.app)
-          .post(d.path)
-          .type('form')
-          .set(
-            'X-Twilio-Signature',
-            signTwilioRequest(TEST_AUTH_TOKEN, `${PUBLIC_BASE_URL}${d.path}`, d.params),
-          )
-          .send(d.params),
-      ),
+      [...order, ...order].map((d) => postSignedWebhook(t.app, d.path, d.params)),
     );
     expect(results.every((r) => r.status < 300)).toBe(true);
     expect(await read()).toEqual(baseline);

@@ -2,17 +2,19 @@ import request from 'supertest';
 import { sql } from 'drizzle-orm';
 import { createTestContext, type TestContext } from './support/context';
 import { ManualClock } from './support/clock';
-import { TEST_AUTH_TOKEN } from './support/twilio';
-import { carrierFor, PUBLIC_BASE_URL } from './support/carrier';
-import { buildCampaign, buildPool, buildSite } from './support/factories';
+import { carrierFor } from './support/carrier';
+import {
+  buildTrackedCampaign,
+  postSignedWebhook,
+  TEST_ORIGIN,
+  visitorHoldingNumber,
+} from './support/factories';
 import { mulberry32, type CallOutcome, type PlacedCall } from '../src/demo/carrier/simulator';
-import { signTwilioRequest } from '../src/shared/twilio';
 
 /**
  * Property: the final call record depends only on the set of webhooks Twilio sent, not on their
  * order or on how many times each was retried.
  */
-const ORIGIN = 'https://www.example.com';
 const clock = new ManualClock('2026-06-01T15:00:00Z');
 const TRIALS = 15;
 let t: TestContext;
@@ -48,12 +50,7 @@ async function replay(placed: PlacedCall, rng: () => number) {
     [sends[i], sends[j]] = [sends[j] as (typeof sends)[number], sends[i] as (typeof sends)[number]];
   }
   for (const d of sends) {
-    const sig = signTwilioRequest(TEST_AUTH_TOKEN, `${PUBLIC_BASE_URL}${d.path}`, d.params);
-    const res = await request(t.app)
-      .post(d.path)
-      .type('form')
-      .set('X-Twilio-Signature', sig)
-      .send(d.params);
+    const res = await postSignedWebhook(t.app, d.path, d.params);
     expect(res.status).toBeLessThan(300);
   }
   return sends.map((d) => d.kind);
@@ -63,17 +60,13 @@ describe('call webhooks in any order, with duplicates', () => {
   const outcomes: CallOutcome[] = ['answered', 'voicemail', 'busy', 'canceled'];
 
   it.each(outcomes)('%s: every order yields the same final record', async (outcome) => {
-    const site = await buildSite(t.ctx, { allowedOrigins: [ORIGIN] });
-    const campaign = await buildCampaign(t.ctx, { siteId: site.id, recordCalls: true });
-    await buildPool(t.ctx, campaign.id, 1);
-    const v = await request(t.app)
-      .post('/dni/v1/sessions')
-      .set('Origin', ORIGIN)
-      .send({ siteKey: site.siteKey, landingUrl: `${ORIGIN}/?utm_source=bing&utm_medium=cpc` })
-      .expect(200);
+    const { site } = await buildTrackedCampaign(t.ctx, { campaign: { recordCalls: true } });
+    const v = await visitorHoldingNumber(t.app, site.siteKey, {
+      landingUrl: `${TEST_ORIGIN}/?utm_source=bing&utm_medium=cpc`,
+    });
     const placed = await carrierFor(t.app, clock).placeCall({
       from: `+130355501${40 + outcomes.indexOf(outcome)}`,
-      to: v.body.number.e164,
+      to: v.number.e164,
       outcome,
       fromZip: '80202',
       ringSeconds: 9,
@@ -82,7 +75,7 @@ describe('call webhooks in any order, with duplicates', () => {
     const baseline = await finalRecord(placed.callSid);
     expect(baseline).toMatchObject({
       attribution: 'exact',
-      sessionId: v.body.sessionId,
+      sessionId: v.sessionId,
       status: placed.expected.status,
     });
 

@@ -1,13 +1,10 @@
 import request from 'supertest';
 import { createTestContext, type TestContext } from './support/context';
 import { ManualClock } from './support/clock';
-import { TEST_AUTH_TOKEN } from './support/twilio';
 import { carrierFor, PUBLIC_BASE_URL } from './support/carrier';
-import { buildCampaign, buildPool, buildSite } from './support/factories';
+import { buildTrackedCampaign, postSignedWebhook, visitorHoldingNumber } from './support/factories';
 import { cutPostgres, stallDatabase } from './support/outage';
-import { signTwilioRequest } from '../src/shared/twilio';
 
-const ORIGIN = 'https://www.example.com';
 const FALLBACK = '+14155550166';
 const clock = new ManualClock('2026-06-01T15:00:00Z');
 let t: TestContext;
@@ -18,15 +15,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 async function trackedVisit() {
-  const site = await buildSite(t.ctx, { allowedOrigins: [ORIGIN] });
-  const campaign = await buildCampaign(t.ctx, { siteId: site.id, fallbackNumber: FALLBACK });
-  await buildPool(t.ctx, campaign.id, 1);
-  const v = await request(t.app)
-    .post('/dni/v1/sessions')
-    .set('Origin', ORIGIN)
-    .send({ siteKey: site.siteKey, landingUrl: `${ORIGIN}/?utm_source=google&utm_medium=cpc` })
-    .expect(200);
-  return v.body as { sessionId: string; number: { e164: string } };
+  const { site } = await buildTrackedCampaign(t.ctx, { campaign: { fallbackNumber: FALLBACK } });
+  return visitorHoldingNumber(t.app, site.siteKey);
 }
 
 async function waitForRecord(callSid: string) {
@@ -78,15 +68,7 @@ describe('never drop a call', () => {
       ErrorCode: '11200',
       ErrorUrl: `${PUBLIC_BASE_URL}/twilio/voice`,
     };
-    const res = await request(t.app)
-      .post('/twilio/fallback')
-      .type('form')
-      .set(
-        'X-Twilio-Signature',
-        signTwilioRequest(TEST_AUTH_TOKEN, `${PUBLIC_BASE_URL}/twilio/fallback`, params),
-      )
-      .send(params)
-      .expect(200);
+    const res = await postSignedWebhook(t.app, '/twilio/fallback', params).expect(200);
     expect(res.text).toContain(`>${FALLBACK}</Number>`);
   });
 

@@ -3,12 +3,11 @@ import { sql } from 'drizzle-orm';
 import { createTestContext, type TestContext } from './support/context';
 import { ManualClock } from './support/clock';
 import { carrierFor, PUBLIC_BASE_URL } from './support/carrier';
-import { buildCampaign, buildPool, buildSite } from './support/factories';
+import { buildTrackedCampaign, TEST_ORIGIN, visitorHoldingNumber } from './support/factories';
 import { signTwilioRequest } from '../src/shared/twilio';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from './support/twilio';
 import type { CallOutcome } from '../src/demo/carrier/simulator';
 
-const ORIGIN = 'https://www.example.com';
 const clock = new ManualClock('2026-06-01T15:00:00Z');
 let t: TestContext;
 let callerSeq = 0;
@@ -19,33 +18,16 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function campaignWithPool(size = 2, holdSeconds = 1800) {
-  const site = await buildSite(t.ctx, { allowedOrigins: [ORIGIN] });
-  const campaign = await buildCampaign(t.ctx, {
-    siteId: site.id,
-    holdSeconds,
-    fallbackNumber: '+14155550177',
+const campaignWithPool = (size = 2, holdSeconds = 1800) =>
+  buildTrackedCampaign(t.ctx, {
+    poolSize: size,
+    campaign: { holdSeconds, fallbackNumber: '+14155550177' },
   });
-  const numbers = await buildPool(t.ctx, campaign.id, size);
-  return { site, campaign, numbers };
-}
 
-async function visit(
+const visit = (
   siteKey: string,
-  landingUrl = `${ORIGIN}/?utm_source=google&utm_medium=cpc&utm_term=plumber`,
-) {
-  const res = await request(t.app)
-    .post('/dni/v1/sessions')
-    .set('Origin', ORIGIN)
-    .send({
-      siteKey,
-      landingUrl,
-      referrer: 'https://www.google.com/',
-      userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/120',
-    })
-    .expect(200);
-  return res.body as { visitorId: string; sessionId: string; number: { e164: string } };
-}
+  landingUrl = `${TEST_ORIGIN}/?utm_source=google&utm_medium=cpc&utm_term=plumber`,
+) => visitorHoldingNumber(t.app, siteKey, { landingUrl, referrer: 'https://www.google.com/' });
 
 const getCall = async (sid: string) =>
   (await request(t.app).get(`/api/v1/calls/${sid}`).set('Authorization', t.admin).expect(200)).body;
