@@ -161,6 +161,27 @@ describe('scoring finished calls', () => {
     await api().get('/api/v1/calls?qualified=maybe').expect(400);
   });
 
+  it('pages through a label filter with the cursor, newest first', async () => {
+    const { campaign, to } = await campaignWithNumber();
+    const older = await placeCall(to, 'answered', 200);
+    await scoreOf(await placeCall(to, 'busy'));
+    const newer = await placeCall(to, 'answered', 200);
+    await scoreOf(older);
+    await scoreOf(newer);
+    const page = (cursor?: string) =>
+      api()
+        .get(
+          `/api/v1/calls?campaignId=${campaign.id}&label=hot&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        )
+        .expect(200);
+    const first = (await page()).body;
+    expect(first.calls.map((c: { callSid: string }) => c.callSid)).toEqual([newer]);
+    const second = (await page(first.nextCursor)).body;
+    expect(second.calls.map((c: { callSid: string }) => c.callSid)).toEqual([older]);
+    const third = second.nextCursor ? (await page(second.nextCursor)).body.calls : [];
+    expect(third).toEqual([]);
+  });
+
   it('rescores recent calls after a rule change and reports its progress', async () => {
     const { site, campaign, to } = await campaignWithNumber();
     const since = clock.now().toISOString();
