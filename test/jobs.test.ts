@@ -9,6 +9,7 @@ import { createLogger } from '../src/shared/logger';
 import { ValidationError } from '../src/shared/errors';
 import type { Database } from '../src/shared/db';
 import { openTestDatabase } from './support/database';
+import { createTestContext } from './support/context';
 
 const log = createLogger('silent');
 let database: Database;
@@ -202,5 +203,25 @@ describe('job queue', () => {
     const mine = runs.filter((r) => sids.includes(r.callSid));
     expect(mine).toHaveLength(sids.length);
     expect(new Set(mine.map((r) => r.callSid)).size).toBe(sids.length);
+  });
+});
+
+describe('/api/v1/jobs/dead-letters in the app', () => {
+  it('is mounted for admins and answers from the queue the context started', async () => {
+    const t = await createTestContext();
+    try {
+      const res = await request(t.app)
+        .get('/api/v1/jobs/dead-letters')
+        .set('Authorization', t.admin)
+        .expect(200);
+      expect(res.body).toEqual({ deadLetters: [] });
+      await request(t.app).get('/api/v1/jobs/dead-letters').expect(401);
+      await request(t.app)
+        .post('/api/v1/jobs/dead-letters/00000000-0000-4000-8000-000000000000/retry')
+        .set('Authorization', t.admin)
+        .expect(404);
+    } finally {
+      await t.close();
+    }
   });
 });
