@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import http from 'node:http';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
@@ -45,6 +45,12 @@ function slowPost(
     setTimeout(() => req.end(data.subarray(10)), pauseMs);
   });
 }
+
+// These tests drive real server processes with half-written requests and make no outbound
+// requests; the test-wide nock interception buffers socket writes, so it is switched off here.
+beforeAll(async () => {
+  (await import('nock')).default.restore();
+});
 
 describe('src/server.ts on the embedded database', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-server-'));
