@@ -10,6 +10,7 @@ import { numbersRoutes } from './numbers/numbers.routes';
 import { twilioRoutes } from './calls/twilio.routes';
 import { callsRoutes } from './calls/calls.routes';
 import { demoRoutes } from './demo/demo.routes';
+import { agentsRoutes } from './routing/agents.routes';
 import { scoringRoutes } from './scoring/scoring.routes';
 import { jobsRoutes } from './jobs/jobs.routes';
 
@@ -59,7 +60,8 @@ export function createApp(ctx: AppContext): express.Express {
   api.use(authenticate((key) => ctx.keys.resolve(key)));
   api.use(campaignRoutes(ctx.campaigns));
   api.use(numbersRoutes(ctx.numbers));
-  api.use(callsRoutes(ctx.calls));
+  api.use(callsRoutes(ctx.calls, (sid) => ctx.routing.routingOf(sid)));
+  api.use(agentsRoutes(ctx.agents));
   api.use(scoringRoutes(ctx.scoring));
   api.use(jobsRoutes(ctx.queue));
   app.use('/api/v1', api);

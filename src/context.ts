@@ -12,6 +12,11 @@ import { createNumbersService } from './numbers/numbers.service';
 import { createNumberDirectory } from './numbers/number-directory';
 import { createDniService } from './numbers/dni.service';
 import { createRoutingService } from './routing/routing.service';
+import { createAgentsRepo } from './routing/agents.repo';
+import { createAgentService } from './routing/agents.service';
+import { createAgentPool } from './routing/agent-pool';
+import { createRoutingRepo } from './routing/routing.repo';
+import { createAgentNotifier } from './routing/screen-pop';
 import { createCallsRepo } from './calls/calls.repo';
 import { createCallService } from './calls/calls.service';
 import { createBlockList } from './calls/block-list';
@@ -86,7 +91,43 @@ export function createContext(deps: ContextDeps) {
     log: logger.child({ feature: 'dni' }),
   });
 
-  const routing = createRoutingService({ publicBaseUrl: config.publicBaseUrl });
+  const routingLog = logger.child({ feature: 'routing' });
+  const agentsRepo = createAgentsRepo(db);
+  const agentPool = createAgentPool({ repo: agentsRepo, log: routingLog });
+  const agents = createAgentService({ repo: agentsRepo, clock, onChange: agentPool.changed });
+  // Sockets attach later (server.ts, tests): until then screen-pops go nowhere.
+  const agentNotifier = createAgentNotifier();
+  const routing = createRoutingService({
+    publicBaseUrl: config.publicBaseUrl,
+    agents: agentsRepo,
+    pool: agentPool,
+    decisions: createRoutingRepo(db),
+    clock,
+    log: routingLog,
+    notifyAgent: agentNotifier.notify,
+    lookupNumber: (e164) => directory.lookup(e164),
+    callDetails: async (callSid) => {
+      const c = await callsRepo.findCall(callSid);
+      return c
+        ? {
+            from: c.fromNumber,
+            callerName: c.callerName,
+            firstTime: c.firstTime,
+            previousCalls: c.previousCalls,
+            landingUrl: c.landingUrl,
+            referrer: c.referrer,
+            source: c.source,
+            medium: c.medium,
+            utmCampaign: c.utmCampaign,
+            keyword: c.keyword,
+            gclid: c.gclid,
+            device: c.device,
+          }
+        : null;
+    },
+    heartbeatTimeoutMs: config.AGENT_HEARTBEAT_TIMEOUT_SECONDS * 1000,
+    answerDeadlineMs: config.VOICE_DEADLINE_MS,
+  });
 
   const queue = createJobQueue({
     queueDb: database.queueDb,
@@ -161,6 +202,8 @@ export function createContext(deps: ContextDeps) {
     directory,
     dni,
     routing,
+    agents,
+    agentNotifier,
     webhooks,
     calls,
     webhookRetry,
@@ -173,6 +216,9 @@ export function createContext(deps: ContextDeps) {
      */
     async start() {
       webhookRetry.start();
+      await routing.start().catch((err: unknown) => {
+        logger.warn({ err }, 'agents not loaded; routing loads them on the first call');
+      });
       await queue.start();
       await directory.warm().catch((err: unknown) => {
         logger.warn({ err }, 'number directory not warmed; it fills as calls arrive');
@@ -181,6 +227,7 @@ export function createContext(deps: ContextDeps) {
     /** Stops what start() started and the demo Twilio stand-in; the database is the caller's. */
     async stop() {
       webhookRetry.stop();
+      routing.stop();
       await queue.stop();
       await provider?.close();
     },

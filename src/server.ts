@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { createApp } from './app';
 import { createContext } from './context';
+import { attachAgentSockets } from './routing/agent-sockets';
 import { ConfigError, loadConfig } from './shared/config';
 import { DatabaseMissingError, DataDirInUseError, openDatabase } from './shared/db';
 import { createLogger } from './shared/logger';
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
   const app = createApp(ctx);
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
+  // Agents' consoles (socket.io namespace /agents): presence and screen-pops.
+  const agentSockets = attachAgentSockets(server, ctx);
   await listen(server, config.PORT, config.HOST).catch(async (err: unknown) => {
     await database.close().catch(() => undefined);
     throw err;
@@ -64,6 +67,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 10_000);
     force.unref();
+    // Open consoles would hold server.close() until the forced exit.
+    void agentSockets.close();
     server.close(async () => {
       await ctx.stop();
       await database.close();

@@ -7,6 +7,8 @@ import type { BlockList } from './block-list';
 import type { TwilioParams } from './caller-identity';
 import type { WebhookIngest } from './webhook-ingest';
 
+const FINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+
 export interface CallWebhooksDeps {
   ingest: WebhookIngest;
   directory: NumberDirectory;
@@ -43,13 +45,14 @@ export function createCallWebhooks(deps: CallWebhooksDeps) {
     };
     // Deciding and storing are independent: in parallel. Storing parks the event for a retry
     // rather than hold up the caller's answer past the deadline.
+    const recorded = ingest.record('voice', params, {
+      receivedAt,
+      known: { blocked: call.blocked, number },
+      timeoutMs: deps.voiceDeadlineMs * 0.75,
+    });
     const [{ twiml, decision }] = await Promise.all([
-      routing.answerIncoming(call),
-      ingest.record('voice', params, {
-        receivedAt,
-        known: { blocked: call.blocked, number },
-        timeoutMs: deps.voiceDeadlineMs * 0.75,
-      }),
+      routing.answerIncoming({ ...call, recorded }),
+      recorded,
     ]);
     if (decision.reason === 'blocked') {
       log.info({ callSid: call.callSid, from, pattern: blockedBy }, 'blocked caller rejected');
@@ -85,13 +88,26 @@ export function createCallWebhooks(deps: CallWebhooksDeps) {
     },
 
     /** POST /twilio/status. */
-    status: (params: TwilioParams) =>
-      ingest.record('status', params, { timeoutMs: writeDeadline }),
+    async status(params: TwilioParams) {
+      const stored = await ingest.record('status', params, { timeoutMs: writeDeadline });
+      // The caller's own call is over: its agent is free for the next one.
+      if (!params.ParentCallSid && FINAL_STATUSES.has(params.CallStatus ?? '')) {
+        await routing.callEnded(params.CallSid ?? '').catch((err: unknown) => {
+          log.error({ err, callSid: params.CallSid }, 'agent not freed after the call ended');
+        });
+      }
+      return stored;
+    },
 
     /** POST /twilio/dial-status: the dialled leg ended; routing says what the caller hears next. */
     async dialStatus(params: TwilioParams): Promise<string> {
       await ingest.record('dial', params, { timeoutMs: writeDeadline });
-      return routing.answerDialResult(params.DialCallStatus);
+      return routing.answerDialResult(params.DialCallStatus, {
+        callSid: params.CallSid,
+        to: params.To,
+        from: params.From,
+        dialCallSid: params.DialCallSid,
+      });
     },
 
     /** POST /twilio/voicemail (the `<Record action>`). */

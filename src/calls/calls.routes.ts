@@ -67,7 +67,11 @@ function decodeCursor(cursor: string) {
 }
 
 /** /api/v1/calls and the block list; mounted behind authentication. */
-export function callsRoutes(calls: CallService): Router {
+export function callsRoutes(
+  calls: CallService,
+  /** Routing's stored decision for a call (calls does not read routing's tables). */
+  routingOf: (callSid: string) => Promise<unknown> = async () => null,
+): Router {
   const r = Router();
   r.get('/calls', listCalls);
   r.get('/calls/:sid', getCall);
@@ -111,6 +115,7 @@ export function callsRoutes(calls: CallService): Router {
     const { call, legs, events, score } = await calls.getCall(sid);
     res.json({
       ...callOut(call),
+      routing: await routingOf(sid),
       score,
       legs: legs.map((l) => ({
         callSid: l.callSid,

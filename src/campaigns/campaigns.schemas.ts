@@ -55,6 +55,14 @@ export const createCampaignSchema = z
       .regex(/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/, 'must be a 15 or 18 character Salesforce id')
       .nullable()
       .optional(),
+    /** Routing: seconds an agent's phone rings before the next is tried (db default 20). */
+    dialTimeoutSeconds: z.number().int().min(5).max(120).optional(),
+    /** Routing: agents tried before the fallback number (db default 3). */
+    maxAgentAttempts: z.number().int().min(0).max(10).optional(),
+    /** Routing: take a voicemail when nobody answers (db default true). */
+    voicemail: z.boolean().optional(),
+    /** Routing: said to the caller before ringing; null for none. */
+    greeting: z.string().trim().min(1).max(500).nullable().optional(),
   })
   .strict();
 export const updateCampaignSchema = createCampaignSchema.omit({ siteId: true }).partial().strict();

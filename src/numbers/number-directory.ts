@@ -16,7 +16,27 @@ export interface DirectoryEntry {
   /** Where the call rings when nobody (or nothing) else can take it. */
   fallbackNumber: string | null;
   recordCalls: boolean;
+  /** How routing rings this campaign's agents (absent for a number without a campaign). */
+  routing?: CampaignRouting;
 }
+
+/** A campaign's routing settings. */
+export interface CampaignRouting {
+  dialTimeoutSeconds: number;
+  maxAgentAttempts: number;
+  voicemail: boolean;
+  greeting: string | null;
+}
+
+const routingOf = (c: Partial<CampaignRouting> | undefined): CampaignRouting | undefined =>
+  c?.dialTimeoutSeconds === undefined
+    ? undefined
+    : {
+        dialTimeoutSeconds: c.dialTimeoutSeconds,
+        maxAgentAttempts: c.maxAgentAttempts ?? 3,
+        voicemail: c.voicemail ?? true,
+        greeting: c.greeting ?? null,
+      };
 
 export interface NumberDirectoryDeps {
   repo: NumbersRepo;
@@ -42,6 +62,7 @@ function entryOf(number: TrackingNumberRow, campaign: CampaignRow | undefined): 
     campaignName: campaign?.name ?? null,
     fallbackNumber: campaign?.fallbackNumber ?? null,
     recordCalls: campaign?.recordCalls ?? false,
+    routing: routingOf(campaign),
   };
 }
 
@@ -115,13 +136,15 @@ export function createNumberDirectory(deps: NumberDirectoryDeps) {
      * A campaign changed on this node (fallback, recording…): entries carrying it take the new
      * values in place, stale ones included, so the fallback path never dials an old number.
      */
-    campaignChanged(c: {
-      id: string;
-      siteId: string;
-      name: string;
-      fallbackNumber: string;
-      recordCalls: boolean;
-    }): void {
+    campaignChanged(
+      c: {
+        id: string;
+        siteId: string;
+        name: string;
+        fallbackNumber: string;
+        recordCalls: boolean;
+      } & Partial<CampaignRouting>,
+    ): void {
       for (const [e164, { value }] of cache.dump()) {
         if ('unknown' in value || value.campaignId !== c.id) continue;
         const updated = {
@@ -130,6 +153,7 @@ export function createNumberDirectory(deps: NumberDirectoryDeps) {
           campaignName: c.name,
           fallbackNumber: c.fallbackNumber,
           recordCalls: c.recordCalls,
+          routing: routingOf(c) ?? value.routing,
         };
         cache.set(e164, updated);
       }

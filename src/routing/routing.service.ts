@@ -1,4 +1,14 @@
-import type { DirectoryEntry } from '../numbers/number-directory';
+import type { StoredAttempt, StoredCandidate, StoredPlace } from '../../db/schema';
+import { locateCaller } from '../geo/caller-place';
+import type { CampaignRouting, DirectoryEntry } from '../numbers/number-directory';
+import type { Clock } from '../shared/clock';
+import { withDeadline } from '../shared/deadline';
+import type { Logger } from '../shared/logger';
+import type { AgentPool } from './agent-pool';
+import { pickAgents, type Pick } from './agent-picker';
+import type { AgentRow, AgentsRepo } from './agents.repo';
+import type { RoutingRepo } from './routing.repo';
+import { screenPopPayload, type CallDetails, type NotifyAgent } from './screen-pop';
 import {
   dialTwiml,
   GOODBYE,
@@ -19,6 +29,8 @@ export interface IncomingCall {
   number: DirectoryEntry | null;
   /** The caller is on the block list. */
   blocked: boolean;
+  /** Settles once the call is stored (in parallel); the screen-pop waits for it to read the visit. */
+  recorded?: Promise<unknown>;
 }
 
 /** Who rings for a call, and why: kept so a person can question the decision later. */
@@ -28,18 +40,59 @@ export interface RouteDecision {
   reason: 'agent' | 'fallback' | 'blocked' | 'unknown_number' | 'no_fallback';
 }
 
+/** The routing decision as `GET /api/v1/calls/:sid` shows it. */
+export interface RoutingRecord {
+  callerPlace: StoredPlace;
+  candidates: StoredCandidate[];
+  winner: string | null;
+  attempts: StoredAttempt[];
+}
+
 export interface RoutingDeps {
   /** Leadline's public address; the TwiML's callbacks point here. */
   publicBaseUrl: string;
+  agents: AgentsRepo;
+  pool: AgentPool;
+  decisions: RoutingRepo;
+  clock: Clock;
+  log: Logger;
+  /** Sends screen-pop and call-ended to one agent's consoles (socket.io stays out of routing). */
+  notifyAgent: NotifyAgent;
+  /** The number directory's answer for a dialled E.164 (for dial results, which carry `To`). */
+  lookupNumber: (e164: string) => Promise<DirectoryEntry | null>;
+  /** The stored call's visit and history, for the screen-pop; null when not (yet) known. */
+  callDetails?: (callSid: string) => Promise<CallDetails | null>;
+  /** An agent whose console has not been heard from for this long is not available. */
+  heartbeatTimeoutMs: number;
+  /** A call longer than this is presumed lost (its final callback never came). */
+  maxCallMs?: number;
+  /**
+   * Twilio waits for a dial result's TwiML no longer than this (ms): past it the caller gets
+   * voicemail, and an agent is not claimed for a caller who was already sent elsewhere.
+   */
+  answerDeadlineMs?: number;
 }
 
 const DIAL_FAILED = new Set(['no-answer', 'busy', 'failed']);
+/** A campaign's routing settings when the directory entry carries none. */
+export const DEFAULT_ROUTING: CampaignRouting = {
+  dialTimeoutSeconds: 20,
+  maxAgentAttempts: 3,
+  voicemail: true,
+  greeting: null,
+};
+/** Spare candidates beyond the first, for claims lost to another call at the same moment. */
+const CLAIM_SPARES = 4;
 
 /**
- * The answer to a call: which TwiML to return (dial whom, fall back, take a voicemail). Until
- * agents and geographic routing exist, every tracked call rings its campaign's fallback number.
+ * The answer to a call: the nearest available agent allowed for the campaign (screen-popped the
+ * moment they are chosen), the next one when nobody answers, then the campaign's fallback number,
+ * then voicemail. Every decision is stored with its reasons in call_routing.
  */
 export function createRoutingService(deps: RoutingDeps) {
+  const { agents, pool, decisions, clock, log, notifyAgent } = deps;
+  const maxCallMs = deps.maxCallMs ?? 4 * 3600_000;
+  const answerDeadlineMs = deps.answerDeadlineMs ?? 2000;
   const url = (path: string) => `${deps.publicBaseUrl}${path}`;
   const dialOptions = (record: boolean) => ({
     action: url('/twilio/dial-status'),
@@ -47,33 +100,209 @@ export function createRoutingService(deps: RoutingDeps) {
     recordingStatusCallback: url('/twilio/recording'),
     record,
   });
+  const voicemail = () =>
+    voicemailTwiml({
+      action: url('/twilio/voicemail'),
+      recordingStatusCallback: url('/twilio/recording?kind=voicemail'),
+    });
 
-  function decide(call: IncomingCall): RouteDecision {
-    if (call.blocked) return { numbers: [], agentId: null, reason: 'blocked' };
-    if (!call.number) return { numbers: [], agentId: null, reason: 'unknown_number' };
-    const fallback = call.number.fallbackNumber;
-    if (!fallback) return { numbers: [], agentId: null, reason: 'no_fallback' };
-    return { numbers: [fallback], agentId: null, reason: 'fallback' };
+  function twimlFor(
+    attempt: StoredAttempt | undefined,
+    number: DirectoryEntry | null,
+    greeting?: string | null,
+  ): string {
+    if (!attempt) return sayAndHangUp(SORRY);
+    if (attempt.kind === 'voicemail') return voicemail();
+    const settings = number?.routing ?? DEFAULT_ROUTING;
+    return dialTwiml([attempt.number ?? ''], {
+      ...dialOptions(number?.recordCalls === true),
+      timeoutSeconds: settings.dialTimeoutSeconds,
+      greeting,
+    });
   }
 
-  function twimlFor(decision: RouteDecision, number: DirectoryEntry | null): string {
-    switch (decision.reason) {
-      case 'blocked':
-        return rejectTwiml('busy');
-      case 'unknown_number':
-        return sayAndHangUp(NOT_IN_SERVICE);
-      case 'no_fallback':
-        return sayAndHangUp(SORRY);
-      default:
-        return dialTwiml(decision.numbers, dialOptions(number?.recordCalls === true));
+  /** Picks and claims the nearest available agent, trying the next if another call took one. */
+  async function chooseAgent(
+    callSid: string,
+    place: StoredPlace,
+    number: DirectoryEntry,
+    exclude: ReadonlySet<string>,
+    started: number,
+  ): Promise<{ winner: AgentRow | undefined; candidates: StoredCandidate[] }> {
+    const settings = number.routing ?? DEFAULT_ROUTING;
+    if (settings.maxAgentAttempts <= 0) return { winner: undefined, candidates: [] };
+    const now = clock.now();
+    const pick: Pick = pickAgents(await pool.ready(), {
+      place,
+      campaignId: number.campaignId,
+      now,
+      seenAfter: new Date(now.getTime() - deps.heartbeatTimeoutMs),
+      staleBefore: new Date(now.getTime() - maxCallMs),
+      exclude,
+      max: 1 + CLAIM_SPARES,
+    });
+    for (const { agent } of pick.eligible) {
+      // Real time, not the injected clock: past the deadline the caller was sent elsewhere.
+      if (performance.now() - started > answerDeadlineMs) break;
+      const row = await agents.claim(agent.id, callSid, now, {
+        seenAfter: new Date(now.getTime() - deps.heartbeatTimeoutMs),
+        staleBefore: new Date(now.getTime() - maxCallMs),
+      });
+      if (row) {
+        pool.changed(row);
+        return { winner: row, candidates: pick.candidates };
+      }
+      // Another call (maybe on another node) took them a moment ago.
+      const c = pick.candidates.find((x) => x.agentId === agent.id);
+      if (c) c.skipped = 'busy';
+    }
+    return { winner: undefined, candidates: pick.candidates };
+  }
+
+  /** Sends the screen-pop once the call (and its visit) is stored; never fails the call. */
+  async function popScreen(
+    agentId: string,
+    call: { callSid: string; from: string | null; caller: IncomingCall['caller'] },
+    place: StoredPlace,
+    number: DirectoryEntry,
+    recorded?: Promise<unknown>,
+  ): Promise<void> {
+    try {
+      await recorded?.catch(() => undefined);
+      const details = (await deps.callDetails?.(call.callSid).catch(() => null)) ?? null;
+      notifyAgent(
+        agentId,
+        'screen-pop',
+        screenPopPayload({
+          callSid: call.callSid,
+          from: call.from ?? details?.from ?? '',
+          caller: call.caller,
+          place,
+          campaign: { id: number.campaignId, name: number.campaignName },
+          details,
+        }),
+      );
+    } catch (err) {
+      log.warn({ err, callSid: call.callSid, agentId }, 'screen-pop not sent');
     }
   }
 
+  async function freeAgents(callSid: string, agentId?: string): Promise<void> {
+    const freed = await agents.release(callSid, clock.now(), agentId);
+    for (const row of freed) {
+      pool.changed(row);
+      notifyAgent(row.id, 'call-ended', { callSid });
+    }
+  }
+
+  /** After a failed dial: the next agent, else the fallback number, else voicemail; stored. */
+  async function nextStep(
+    dialCallStatus: string,
+    callSid: string,
+    call: { to?: string; from?: string; dialCallSid?: string },
+    started: number,
+  ): Promise<string> {
+    const row = callSid ? await decisions.find(callSid) : undefined;
+    if (!row) return voicemail();
+    const number = call.to ? await deps.lookupNumber(call.to) : null;
+    const attempts = [...row.attempts];
+    // A retried dial result we already acted on gets the same answer again.
+    const seen = call.dialCallSid
+      ? attempts.findIndex((a) => a.dialCallSid === call.dialCallSid)
+      : -1;
+    if (seen >= 0 && seen < attempts.length - 1) return twimlFor(attempts.at(-1), number);
+
+    const last = attempts.at(-1);
+    if (last && !last.outcome) {
+      attempts[attempts.length - 1] = {
+        ...last,
+        outcome: dialCallStatus,
+        ...(call.dialCallSid ? { dialCallSid: call.dialCallSid } : {}),
+      };
+    }
+    if (last?.kind === 'agent' && last.agentId) await freeAgents(callSid, last.agentId);
+
+    const settings = number?.routing ?? DEFAULT_ROUTING;
+    const at = clock.now().toISOString();
+    const agentAttempts = attempts.filter((a) => a.kind === 'agent');
+    const fallbackTried = attempts.some((a) => a.kind === 'fallback');
+    let next: StoredAttempt | undefined;
+    let winner: AgentRow | undefined;
+    if (number && !fallbackTried && agentAttempts.length < settings.maxAgentAttempts) {
+      const tried = new Set(agentAttempts.flatMap((a) => (a.agentId ? [a.agentId] : [])));
+      ({ winner } = await chooseAgent(callSid, row.callerPlace, number, tried, started));
+      if (winner) next = { kind: 'agent', agentId: winner.id, number: winner.phone, at };
+    }
+    if (!next && !fallbackTried && number?.fallbackNumber) {
+      next = { kind: 'fallback', number: number.fallbackNumber, at };
+    }
+    if (!next && settings.voicemail) next = { kind: 'voicemail', at };
+    if (next) attempts.push(next);
+    await decisions.saveAttempts(callSid, attempts, winner?.id);
+    if (winner && number) {
+      const caller = { city: row.callerPlace.city, state: row.callerPlace.state };
+      void popScreen(
+        winner.id,
+        { callSid, from: call.from ?? null, caller },
+        row.callerPlace,
+        number,
+      );
+    }
+    return twimlFor(next, number);
+  }
+
   return {
-    /** POST /twilio/voice: decides who rings and answers with TwiML. */
+    /** POST /twilio/voice: decides who rings, stores why, screen-pops the agent, answers TwiML. */
     async answerIncoming(call: IncomingCall): Promise<{ twiml: string; decision: RouteDecision }> {
-      const decision = decide(call);
-      return { twiml: twimlFor(decision, call.number), decision };
+      if (call.blocked) {
+        return {
+          twiml: rejectTwiml('busy'),
+          decision: { numbers: [], agentId: null, reason: 'blocked' },
+        };
+      }
+      const number = call.number;
+      if (!number) {
+        return {
+          twiml: sayAndHangUp(NOT_IN_SERVICE),
+          decision: { numbers: [], agentId: null, reason: 'unknown_number' },
+        };
+      }
+      const started = performance.now();
+      const place: StoredPlace = locateCaller({ from: call.from, ...call.caller });
+      const { winner, candidates } = await chooseAgent(
+        call.callSid,
+        place,
+        number,
+        new Set(),
+        started,
+      );
+      const at = clock.now().toISOString();
+      const attempt: StoredAttempt | undefined = winner
+        ? { kind: 'agent', agentId: winner.id, number: winner.phone, at }
+        : number.fallbackNumber
+          ? { kind: 'fallback', number: number.fallbackNumber, at }
+          : undefined;
+      try {
+        await decisions.insert({
+          callSid: call.callSid,
+          campaignId: number.campaignId,
+          callerPlace: place,
+          candidates,
+          winner: winner?.id ?? null,
+          attempts: attempt ? [attempt] : [],
+        });
+      } catch (err) {
+        // Not dialled after all: the caller gets the fallback path, the agent stays free.
+        if (winner) await freeAgents(call.callSid, winner.id).catch(() => undefined);
+        throw err;
+      }
+      if (winner) void popScreen(winner.id, call, place, number, call.recorded);
+      const decision: RouteDecision = {
+        numbers: attempt?.number ? [attempt.number] : [],
+        agentId: winner?.id ?? null,
+        reason: winner ? 'agent' : attempt ? 'fallback' : 'no_fallback',
+      };
+      return { twiml: twimlFor(attempt, number, number.routing?.greeting), decision };
     },
 
     /**
@@ -86,21 +315,58 @@ export function createRoutingService(deps: RoutingDeps) {
         : sayAndHangUp(SORRY);
     },
 
-    /** POST /twilio/dial-status: nobody answered → voicemail; otherwise the call is over. */
-    answerDialResult(dialCallStatus: string | undefined): string {
-      if (dialCallStatus && DIAL_FAILED.has(dialCallStatus)) {
-        return voicemailTwiml({
-          action: url('/twilio/voicemail'),
-          recordingStatusCallback: url('/twilio/recording?kind=voicemail'),
-        });
+    /**
+     * POST /twilio/dial-status: answered → the call is over. Nobody answered → the next nearest
+     * available agent (up to the campaign's limit), then the fallback number, then voicemail.
+     * If the database fails here the caller still gets voicemail.
+     */
+    async answerDialResult(
+      dialCallStatus: string | undefined,
+      call: { callSid?: string; to?: string; from?: string; dialCallSid?: string } = {},
+    ): Promise<string> {
+      if (!dialCallStatus || !DIAL_FAILED.has(dialCallStatus)) return hangUpTwiml();
+      const callSid = call.callSid ?? '';
+      const started = performance.now();
+      try {
+        return await withDeadline(
+          nextStep(dialCallStatus, callSid, call, started),
+          answerDeadlineMs,
+        );
+      } catch (err) {
+        log.error({ err, callSid }, 'dial result: routing failed; offering voicemail');
+        return voicemail();
       }
-      return hangUpTwiml();
     },
 
     /** POST /twilio/voicemail (the `<Record action>`): the message is in; say goodbye. */
     voicemailDone(): string {
       return sayAndHangUp(GOODBYE);
     },
+
+    /**
+     * The call reached a final status: its agent is free again, and their console is told.
+     * Waits at most the answer deadline (a stalled database must not hold Twilio's callback).
+     */
+    callEnded: (callSid: string): Promise<void> =>
+      withDeadline(freeAgents(callSid), answerDeadlineMs),
+
+    /** The stored decision for a call, or null (calls read it through this, not the table). */
+    async routingOf(callSid: string): Promise<RoutingRecord | null> {
+      const row = await decisions.find(callSid);
+      if (!row) return null;
+      return {
+        callerPlace: row.callerPlace,
+        candidates: row.candidates,
+        winner: row.winner,
+        attempts: row.attempts,
+      };
+    },
+
+    start: () => {
+      pool.start();
+      return pool.load();
+    },
+    stop: () => pool.stop(),
   };
 }
 export type RoutingService = ReturnType<typeof createRoutingService>;

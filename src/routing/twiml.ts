@@ -19,11 +19,14 @@ export interface DialOptions {
   record: boolean;
   timeoutSeconds?: number;
   callerId?: string;
+  /** Said to the caller before ringing (the campaign's greeting). */
+  greeting?: string | null;
 }
 
 /** Rings one or more numbers at once; the caller hears ringing until one answers. */
 export function dialTwiml(numbers: string[], o: DialOptions): string {
   const r = new VoiceResponse();
+  if (o.greeting) r.say({ voice: VOICE }, o.greeting);
   const dial = r.dial({
     action: o.action,
     method: 'POST',
