@@ -1,16 +1,15 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 
-// Without interception on PostgreSQL runs (see setup-network.ts), there is nothing to check there.
-(process.env.DATABASE_URL ? describe.skip : describe)('outbound HTTP in tests', () => {
-  it('refuses fetch to a host outside this machine', async () => {
+describe('outbound connections in tests', () => {
+  it('refuses fetch to a host outside this machine, naming it', async () => {
     const err = await fetch('https://api.twilio.com/2010-04-01/Accounts.json').then(
       () => new Error('got a response'),
       (e: Error) => e,
     );
-    // Refused by the test setup, not by a missing network: the cause names nock's refusal.
-    expect(String((err as Error & { cause?: unknown }).cause)).toMatch(
-      /Disallowed net connect for "api\.twilio\.com:443/,
+    // Refused by the test setup, not by a missing network: the cause is the guard's error.
+    expect(String((err as Error & { cause?: unknown }).cause)).toContain(
+      'tests may not connect outside this machine (tried api.twilio.com)',
     );
   });
 
@@ -20,8 +19,16 @@ import type { AddressInfo } from 'node:net';
         .get('http://example.com/', () => resolve(new Error('got a response')))
         .on('error', resolve);
     });
-    expect(err.name).toBe('NetConnectNotAllowedError');
+    expect(err.name).toBe('OutboundConnectionRefused');
     expect(err.message).toContain('example.com');
+  });
+
+  it('refuses a raw TCP connection to an outside address', async () => {
+    const err = await new Promise<Error>((resolve) => {
+      const socket = net.connect(5432, '10.1.2.3', () => resolve(new Error('connected')));
+      socket.on('error', resolve);
+    });
+    expect(err.message).toContain('10.1.2.3');
   });
 
   it('still lets a test talk to a server on this machine', async () => {

@@ -46,12 +46,6 @@ function slowPost(
   });
 }
 
-// These tests drive real server processes with half-written requests and make no outbound
-// requests; the test-wide nock interception buffers socket writes, so it is switched off here.
-beforeAll(async () => {
-  (await import('nock')).default.restore();
-});
-
 describe('src/server.ts on the embedded database', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-server-'));
   const env = { DATABASE_URL: '', DATA_DIR: dataDir, LEADLINE_ADMIN_KEY: ADMIN, LOG_LEVEL: 'info' };

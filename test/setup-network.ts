@@ -1,35 +1,49 @@
-// Tests never reach the internet: HTTP (http, https and fetch) may only go to this machine, where
-// the stand-ins for Twilio and Salesforce and the app under test listen. A test that forgets a
-// stand-in fails with NetConnectNotAllowedError instead of calling a real service. (nock 15 is
-// ESM-only, and this suite compiles to CommonJS, hence the dynamic import.)
+// Tests never reach the internet: every TCP connection (http, https, fetch, database drivers,
+// socket.io) may only go to this machine, where the app under test and the stand-ins for Twilio
+// and Salesforce listen. A test that forgets a stand-in fails with OutboundConnectionRefused
+// instead of calling a real service. The check sits on net.Socket#connect, below every client
+// library, so it does not disturb the bytes on a connection (an HTTP interceptor did: it broke
+// postgres.js's protocol and held back half-written requests).
+import net from 'node:net';
 
-// nock 15's interceptors call Promise.withResolvers, which Node 20 lacks (it arrived in Node 22).
-const promiseCtor = Promise as unknown as { withResolvers?: () => unknown };
-promiseCtor.withResolvers ??= function withResolvers() {
-  let resolve: (v: unknown) => void = () => undefined;
-  let reject: (e: unknown) => void = () => undefined;
-  const promise = new Promise((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\]|::ffff:127(\.\d{1,3}){3})$/i;
+const GUARDED = Symbol.for('leadline.test.outboundGuard');
 
-let restore: (() => void) | undefined;
+/** The error a test sees when something tries to leave the machine. */
+export class OutboundConnectionRefused extends Error {
+  constructor(host: string) {
+    super(`tests may not connect outside this machine (tried ${host})`);
+    this.name = 'OutboundConnectionRefused';
+  }
+}
 
-// nock 15 intercepts at the socket level, and that corrupts postgres.js's wire protocol ("invalid
-// frontend message type 0", then ECONNRESET), so runs against PostgreSQL go without it for now.
-const interceptable = !process.env.DATABASE_URL;
+/** Where a connect() call wants to go: a host, or null for a Unix socket / pipe. */
+function targetHost(args: unknown[]): string | null {
+  const [first, second] = args;
+  if (Array.isArray(first)) return targetHost(first);
+  if (typeof first === 'object' && first !== null) {
+    const o = first as { host?: string; path?: string };
+    if (o.path && o.host === undefined) return null;
+    return o.host ?? 'localhost';
+  }
+  if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) {
+    return typeof second === 'string' ? second : 'localhost';
+  }
+  return null; // connect(path)
+}
 
-beforeAll(async () => {
-  if (!interceptable) return;
-  const { default: nock } = await import('nock');
-  if (!nock.isActive()) nock.activate();
-  nock.disableNetConnect();
-  nock.enableNetConnect(/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/);
-  restore = () => nock.restore();
-});
-
-// Each test file loads its own nock, while node:http is shared by the whole run: undo this file's
-// interception, or the next file would wrap http.request in a second layer (and recurse).
-afterAll(() => restore?.());
+// The worker keeps one node:net for every test file: install the guard once.
+const proto = net.Socket.prototype as net.Socket & { [GUARDED]?: true };
+if (!proto[GUARDED]) {
+  const connect = proto.connect;
+  proto.connect = function guardedConnect(this: net.Socket, ...args: unknown[]) {
+    const host = targetHost(args);
+    if (host !== null && !LOOPBACK.test(host)) {
+      const err = new OutboundConnectionRefused(host);
+      process.nextTick(() => this.destroy(err));
+      return this;
+    }
+    return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+  } as typeof proto.connect;
+  proto[GUARDED] = true;
+}
