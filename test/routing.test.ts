@@ -213,6 +213,25 @@ describe('routing a call to the nearest available agent', () => {
     expect(after.body.onCall).toBe(false);
   });
 
+  it('never dials one agent for two simultaneous calls', async () => {
+    const { campaign, numbers } = await buildTrackedCampaign(t.ctx);
+    const agent = await availableAgent({
+      name: 'Solo',
+      phone: '+17135550701',
+      zip: '77002',
+      campaignIds: [campaign.id],
+    });
+    const to = numbers[0]?.e164 ?? '';
+    const calls = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => voice(to, { FromZip: '77002', From: `+1713555080${i}` })),
+    );
+    const dialled = calls.filter((c) => c.twiml.includes(`>${agent.phone}</Number>`));
+    expect(dialled).toHaveLength(1);
+    expect(
+      calls.filter((c) => c.twiml.includes(`>${campaign.fallbackNumber}</Number>`)),
+    ).toHaveLength(5);
+  });
+
   it('says sorry instead of voicemail when the campaign turned voicemail off', async () => {
     const { campaign, numbers } = await buildTrackedCampaign(t.ctx);
     await api()

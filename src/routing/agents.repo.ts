@@ -42,7 +42,10 @@ export function createAgentsRepo(db: DbOrTx) {
           presence,
           lastSeenAt: at,
           // Waiting starts when an agent becomes available, unless an earlier wait is still on.
-          idleSince: presence === 'available' ? sql`coalesce(${agents.idleSince}, ${at})` : null,
+          idleSince:
+            presence === 'available'
+              ? sql`coalesce(${agents.idleSince}, ${at.toISOString()}::timestamptz)`
+              : null,
           ...touched,
         })
         .where(eq(agents.id, id))
