@@ -14,6 +14,11 @@ import { agentsRoutes } from './routing/agents.routes';
 import { scoringRoutes } from './scoring/scoring.routes';
 import { jobsRoutes } from './jobs/jobs.routes';
 
+/** A phone handset on Leadline's blue; browsers accept an SVG at /favicon.ico. */
+const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1d4ed8"/>' +
+  '<path fill="#fff" d="M11.6 7.5c.6-.2 1.3.1 1.6.7l1.7 3.6c.3.6.1 1.3-.4 1.7l-1.8 1.4a11 11 0 0 0 4.8 4.8l1.4-1.8c.4-.5 1.1-.7 1.7-.4l3.6 1.7c.6.3.9 1 .7 1.6l-.8 2.6c-.2.7-.9 1.1-1.6 1.1C14.4 24.5 7.5 17.6 7.5 9.9c0-.7.4-1.4 1.1-1.6z"/></svg>';
+
 /** Wires every feature into one express app; listening is server.ts's job. */
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
@@ -43,6 +48,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.get('/dni.js', helmet.crossOriginResourcePolicy({ policy: 'cross-origin' }));
 
   app.get('/health', health);
+  app.get('/favicon.ico', favicon);
 
   app.use(dniScriptRoutes());
   app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
@@ -69,6 +75,11 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(notFound);
   app.use(errorHandler);
   return app;
+
+  function favicon(_req: Request, res: Response) {
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.type('image/svg+xml').send(FAVICON_SVG);
+  }
 
   async function health(req: Request, res: Response) {
     try {

@@ -57,7 +57,11 @@ export function createContext(deps: ContextDeps) {
   const provider = deps.twilioNumbers ? undefined : createNumbersApiProvider(config);
   const twilioNumbers = deps.twilioNumbers ?? (provider as TwilioNumbersApi);
 
-  const keys = createKeyService({ keys: createKeysRepo(db), adminKey: config.LEADLINE_ADMIN_KEY });
+  const keys = createKeyService({
+    keys: createKeysRepo(db),
+    adminKey: config.LEADLINE_ADMIN_KEY,
+    clock,
+  });
   // numbers and the directory are built below; campaigns reach them through late-bound callbacks.
   const campaigns = createCampaignService({
     repo: createCampaignsRepo(db),

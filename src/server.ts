@@ -19,6 +19,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  if (config.demoMode) {
+    // The first thing a newcomer reads: why the numbers are fictional (README promises this line).
+    logger.info(
+      { demoMode: true },
+      'demo mode: no Twilio credentials, so Leadline sells fictional numbers and plays simulated calls',
+    );
+  }
   const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const ctx = createContext({ config, database, logger });
 

@@ -84,6 +84,17 @@ describe('src/server.ts on the embedded database', () => {
     expect(sites.sites.map((s: { name: string }) => s.name)).toContain('Survives shutdown');
   }, 90_000);
 
+  it('says it is in demo mode in its first log line, and answers /favicon.ico', async () => {
+    const running = node;
+    if (!running) throw new Error('the previous test left no node running');
+    const [first] = running.output().split('\n').filter((l) => l.trim().startsWith('{'));
+    expect(JSON.parse(first ?? '{}').msg).toMatch(/^demo mode: no Twilio credentials/);
+    const icon = await fetch(`${running.baseUrl}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toContain('image/svg+xml');
+    expect(await icon.text()).toContain('<svg');
+  }, 30_000);
+
   it('refuses to start with a bad setting and names it', async () => {
     const started = startLeadlineProcess({ ...env, DATABASE_URL: 'mysql://nope' });
     started.then((n) => n.stop()).catch(() => undefined);
