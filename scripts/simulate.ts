@@ -2,7 +2,7 @@
 //   npm run simulate -- --visitors 200 --calls 50 [--base http://localhost:3000]
 //     [--public-base-url URL] [--admin-key KEY] [--auth-token TOKEN] [--account-sid AC…]
 //     [--duplicates 1] [--reorder] [--seed N] [--max-pool 300]
-// Only the public contract is used (DESIGN.md): the admin API sets up a site, a default campaign
+// Only the public API is used (README.md): the admin API sets up a site, a default campaign
 // and a pool; visitors ask /dni/v1/sessions for a number; some of them call it through the carrier
 // simulator; then GET /api/v1/calls/:sid says whom each call was attributed to. Exits 1 when a
 // call is attributed "exact" to someone other than the visitor who placed it, or is lost.

@@ -2,7 +2,7 @@
  * The carrier simulator: plays inbound calls to a tracking number exactly as Twilio would, as
  * signed, form-encoded webhooks to Leadline, following whatever TwiML Leadline answers with.
  * The test suite, `npm run simulate` and demo mode all drive Leadline through it, so what it sends
- * is the Twilio contract Leadline is held to (DESIGN.md, "External systems: facts to build on").
+ * is the Twilio contract Leadline is held to (see ARCHITECTURE.md, "A call").
  */
 import { signTwilioRequest } from '../../shared/twilio';
 import { playCall } from './call';
