@@ -2,7 +2,7 @@ import request from 'supertest';
 import { sql } from 'drizzle-orm';
 import { createTestContext, type TestContext } from './support/context';
 import { ManualClock } from './support/clock';
-import { buildCampaign, buildPool, buildSite } from './support/factories';
+import { buildCampaign, buildPool, buildSite, buildTrackedCampaign } from './support/factories';
 
 const ORIGIN = 'https://www.example.com';
 let t: TestContext;
@@ -13,12 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function setup(poolSize: number, holdSeconds = 1800) {
-  const site = await buildSite(t.ctx, { allowedOrigins: [ORIGIN] });
-  const campaign = await buildCampaign(t.ctx, { siteId: site.id, holdSeconds });
-  const numbers = await buildPool(t.ctx, campaign.id, poolSize);
-  return { site, campaign, numbers };
-}
+const setup = (poolSize: number, holdSeconds = 1800) =>
+  buildTrackedCampaign(t.ctx, { poolSize, origin: ORIGIN, campaign: { holdSeconds } });
 
 function visit(siteKey: string, body: Record<string, unknown> = {}) {
   return request(t.app)
@@ -171,12 +167,11 @@ describe('POST /dni/v1/sessions', () => {
   });
 
   it('leases a number to a bot the site vouches for in its botAllowList', async () => {
-    const site = await buildSite(t.ctx, {
-      allowedOrigins: [ORIGIN],
-      botAllowList: ['AcmeUptimeCheck'],
+    const { site } = await buildTrackedCampaign(t.ctx, {
+      poolSize: 2,
+      origin: ORIGIN,
+      site: { botAllowList: ['AcmeUptimeCheck'] },
     });
-    const campaign = await buildCampaign(t.ctx, { siteId: site.id });
-    await buildPool(t.ctx, campaign.id, 2);
     const vouched = await visit(site.siteKey, {
       userAgent: 'Mozilla/5.0 (compatible; AcmeUptimeCheck/1.0; +https://acme.test/bot)',
     }).expect(200);
