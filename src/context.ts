@@ -17,6 +17,7 @@ import { createAgentService } from './routing/agents.service';
 import { createAgentPool } from './routing/agent-pool';
 import { createRoutingRepo } from './routing/routing.repo';
 import { createAgentNotifier } from './routing/screen-pop';
+import { lazyIpLocator } from './geo/ip-location';
 import { createCallsRepo } from './calls/calls.repo';
 import { createCallService } from './calls/calls.service';
 import { createBlockList } from './calls/block-list';
@@ -101,6 +102,11 @@ export function createContext(deps: ContextDeps) {
   const agents = createAgentService({ repo: agentsRepo, clock, onChange: agentPool.changed });
   // Sockets attach later (server.ts, tests): until then screen-pops go nowhere.
   const agentNotifier = createAgentNotifier();
+  // IP → place (visitors), opened on first use; GEOIP_DB_PATH may name an official MaxMind file.
+  const ipLocator = lazyIpLocator({
+    dbPath: config.GEOIP_DB_PATH,
+    onError: (err) => routingLog.error({ err }, 'IP location database not opened'),
+  });
   const routing = createRoutingService({
     publicBaseUrl: config.publicBaseUrl,
     agents: agentsRepo,
@@ -208,6 +214,7 @@ export function createContext(deps: ContextDeps) {
     routing,
     agents,
     agentNotifier,
+    ipLocator,
     webhooks,
     calls,
     webhookRetry,

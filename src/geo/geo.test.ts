@@ -1,7 +1,13 @@
 import { locateCaller } from './caller-place';
 import { placeOfAreaCode } from './area-codes';
 import { greatCircleKm } from './distance';
-import { coarse, createIpLocator, placeOfRecord, type IpLocator } from './ip-location';
+import {
+  coarse,
+  createIpLocator,
+  lazyIpLocator,
+  placeOfRecord,
+  type IpLocator,
+} from './ip-location';
 import { buildSpatialIndex } from './spatial-index';
 import { placeOfCity, placeOfZip } from './zip';
 
@@ -69,6 +75,18 @@ describe('IP → place', () => {
       lat: 37.8,
       lon: -122.4,
     });
+  });
+
+  it('opens lazily, and a missing database answers null instead of failing', async () => {
+    const errors: unknown[] = [];
+    const missing = lazyIpLocator({
+      dbPath: '/nonexistent/GeoLite2-City.mmdb',
+      onError: (e) => errors.push(e),
+    });
+    expect(await missing.locate('81.2.69.160')).toBeNull();
+    expect(await missing.locate('81.2.69.160')).toBeNull();
+    expect(errors).toHaveLength(1);
+    expect((await lazyIpLocator().locate('81.2.69.160'))?.country).toBe('GB');
   });
 
   it('opens the file named by GEOIP_DB_PATH', async () => {

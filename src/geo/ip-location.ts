@@ -99,3 +99,21 @@ export async function createIpLocator(opts: IpLocatorOptions = {}) {
   };
 }
 export type IpLocator = Awaited<ReturnType<typeof createIpLocator>>;
+
+/**
+ * An IP locator that opens its database on first use (the files are tens of MB: a process that
+ * never locates an IP never reads them). A database that cannot be opened answers null, logged once.
+ */
+export function lazyIpLocator(opts: IpLocatorOptions & { onError?: (err: unknown) => void } = {}) {
+  let opening: Promise<IpLocator | null> | undefined;
+  return {
+    async locate(ip: string | null | undefined): Promise<IpPlace | null> {
+      opening ??= createIpLocator(opts).catch((err: unknown) => {
+        opts.onError?.(err);
+        return null;
+      });
+      return (await opening)?.locate(ip) ?? null;
+    },
+  };
+}
+export type LazyIpLocator = ReturnType<typeof lazyIpLocator>;

@@ -52,12 +52,15 @@ export function createAgentsRepo(db: DbOrTx) {
         .returning();
       return row;
     },
-    /** Heartbeat: the consoles of these agents are still connected. */
+    /**
+     * Heartbeat: the consoles of these agents are still connected. It bumps updated_at too, so
+     * other nodes' views (which sync on it) keep counting these agents as present.
+     */
     async touch(ids: string[], at: Date): Promise<void> {
       if (!ids.length) return;
       await db
         .update(agents)
-        .set({ lastSeenAt: at })
+        .set({ lastSeenAt: at, ...touched })
         .where(sql`${agents.id} in ${ids}`);
     },
     /**
