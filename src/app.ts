@@ -13,6 +13,7 @@ import { demoRoutes } from './demo/demo.routes';
 import { agentsRoutes } from './routing/agents.routes';
 import { scoringRoutes } from './scoring/scoring.routes';
 import { jobsRoutes } from './jobs/jobs.routes';
+import { salesforceRoutes } from './salesforce/salesforce.routes';
 
 /** A phone handset on Leadline's blue; browsers accept an SVG at /favicon.ico. */
 const FAVICON_SVG =
@@ -70,6 +71,7 @@ export function createApp(ctx: AppContext): express.Express {
   api.use(agentsRoutes(ctx.agents));
   api.use(scoringRoutes(ctx.scoring));
   api.use(jobsRoutes(ctx.queue));
+  api.use(salesforceRoutes(ctx.salesforce));
   app.use('/api/v1', api);
 
   app.use(notFound);

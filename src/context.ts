@@ -30,6 +30,11 @@ import { createScoringRepo } from './scoring/scoring.repo';
 import { createScoringService } from './scoring/scoring.service';
 import { scoreCallJob } from './scoring/score-call.job';
 import { rescoreJob } from './scoring/rescore.job';
+import { createSalesforceClient, salesforceSettings } from './salesforce/salesforce.client';
+import { createSyncRepo } from './salesforce/sync.repo';
+import { createSyncService } from './salesforce/sync.service';
+import { salesforceSyncJob } from './salesforce/sync.job';
+import type { SalesforceApi } from './salesforce/salesforce.client';
 // The composition root is the one product file allowed to wire demo mode.
 import { createNumbersApiProvider } from './demo/twilio-rest/provider';
 import { createDemoService } from './demo/demo.service';
@@ -45,6 +50,8 @@ export interface ContextDeps {
   clock?: Clock;
   /** Twilio's numbers API; by default from config (real, TWILIO_API_BASE_URL, or demo stand-in). */
   twilioNumbers?: TwilioNumbersApi;
+  /** Salesforce's API; by default from config (null: not configured, sync paused). */
+  salesforceApi?: SalesforceApi | null;
 }
 
 /**
@@ -176,6 +183,7 @@ export function createContext(deps: ContextDeps) {
     repo: callsRepo,
     blockList,
     scores: (callSids) => scoring.scoresFor(callSids),
+    salesforce: (callSids) => salesforce.statesOf(callSids),
   });
   const scoringLog = logger.child({ feature: 'scoring' });
   const scoring = createScoringService({
@@ -186,8 +194,30 @@ export function createContext(deps: ContextDeps) {
     clock,
     log: scoringLog,
   });
-  queue.handle('call.score', scoreCallJob(scoring, scoringLog));
+  queue.handle(
+    'call.score',
+    scoreCallJob(scoring, scoringLog, (callSid) =>
+      queue.enqueue('salesforce.sync', { callSid, reason: 'final' }),
+    ),
+  );
   queue.handle('scoring.rescore', rescoreJob(scoring));
+
+  const sfSettings = salesforceSettings(config);
+  const salesforce = createSyncService({
+    repo: createSyncRepo(db),
+    api:
+      deps.salesforceApi !== undefined
+        ? deps.salesforceApi
+        : sfSettings && createSalesforceClient(sfSettings),
+    calls,
+    scores: (callSids) => scoring.scoresFor(callSids),
+    campaigns,
+    clock,
+    log: logger.child({ feature: 'salesforce' }),
+    publicBaseUrl: config.publicBaseUrl,
+    windowMs: config.SF_SYNC_WINDOW_MS,
+  });
+  queue.handle('salesforce.sync', salesforceSyncJob(salesforce));
 
   const demo = createDemoService({
     campaigns,
@@ -221,6 +251,7 @@ export function createContext(deps: ContextDeps) {
     demo,
     queue,
     scoring,
+    salesforce,
     /**
      * Warms the number directory, so a node that starts while the database is down can still
      * send callers to their campaign's fallback. Failing to warm is logged, never fatal.
@@ -231,6 +262,7 @@ export function createContext(deps: ContextDeps) {
         logger.warn({ err }, 'agents not loaded; routing loads them on the first call');
       });
       await queue.start();
+      salesforce.start();
       await directory.warm().catch((err: unknown) => {
         logger.warn({ err }, 'number directory not warmed; it fills as calls arrive');
       });
@@ -239,6 +271,7 @@ export function createContext(deps: ContextDeps) {
     async stop() {
       webhookRetry.stop();
       routing.stop();
+      await salesforce.stop();
       await queue.stop();
       await provider?.close();
     },

@@ -5,3 +5,4 @@ export * from './calls';
 export * from './agents';
 export * from './routing';
 export * from './scoring';
+export * from './salesforce';

@@ -99,8 +99,13 @@ export function callsRoutes(
     const last = page[page.length - 1]?.call;
     // A score-filtered page may end short of the limit with more calls left to read.
     const next = rows.length > q.limit ? last : scannedTo;
+    const salesforce = await calls.salesforceOf(page.map((r) => r.call.callSid));
     res.json({
-      calls: page.map((r) => ({ ...callOut(r.call), score: r.score })),
+      calls: page.map((r) => ({
+        ...callOut(r.call),
+        score: r.score,
+        salesforce: salesforce.get(r.call.callSid) ?? null,
+      })),
       nextCursor: next ? encodeCursor(next) : null,
     });
   }
@@ -117,6 +122,7 @@ export function callsRoutes(
       ...callOut(call),
       routing: await routingOf(sid),
       score,
+      salesforce: (await calls.salesforceOf([sid])).get(sid) ?? null,
       legs: legs.map((l) => ({
         callSid: l.callSid,
         to: l.toNumber,

@@ -2,7 +2,7 @@ import { NotFoundError } from '../shared/errors';
 import type { BlockList } from './block-list';
 import type { CallFilter, CallRow, CallsRepo } from './calls.repo';
 
-/** A call's score as the scoring feature reports it (DESIGN.md's `score`). */
+/** A call's score as the scoring feature reports it (the `score` field of the calls API). */
 export interface CallScore {
   score: number;
   qualified: boolean;
@@ -26,6 +26,8 @@ export function createCallService(deps: {
   repo: CallsRepo;
   blockList: BlockList;
   scores?: ScoresOf;
+  /** Each call's Salesforce sync state; the Salesforce feature provides it. */
+  salesforce?: (callSids: string[]) => Promise<Map<string, unknown>>;
 }) {
   const { repo, blockList } = deps;
   const scoresOf: ScoresOf = deps.scores ?? (async () => new Map());
@@ -69,6 +71,8 @@ export function createCallService(deps: {
   return {
     listCalls: (filter: CallFilter): Promise<CallRow[]> => repo.listCalls(filter),
     listScored,
+    /** The Salesforce sync state of some calls (absent: not synced, or no Salesforce feature). */
+    salesforceOf: (callSids: string[]) => (deps.salesforce ?? (async () => new Map()))(callSids),
 
     /** One call's row, or undefined: what other features (scoring) read a call through. */
     findCall: (callSid: string): Promise<CallRow | undefined> => repo.findCall(callSid),

@@ -15,6 +15,10 @@ export const jobs = {
   'scoring.rescore': z
     .object({ runId: z.string().uuid(), siteId: z.string().uuid().nullable(), since: isoDate })
     .strict(),
+  /** Send a scored (or rescored) call to Salesforce with the next batch. */
+  'salesforce.sync': z
+    .object({ callSid: z.string().min(1), reason: z.enum(['final', 'rescored']) })
+    .strict(),
 } as const;
 
 export type JobName = keyof typeof jobs;
@@ -36,6 +40,7 @@ export interface RetryPolicy {
 export const retryPolicies: Record<JobName, RetryPolicy> = {
   'call.score': { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 },
   'scoring.rescore': { retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 3600 },
+  'salesforce.sync': { retryLimit: 10, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 },
 };
 
 /** The dead-letter queue of a job: where pg-boss moves it once its retries are spent. */

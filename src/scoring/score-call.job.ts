@@ -6,10 +6,13 @@ import type { ScoringService } from './scoring.service';
 export function scoreCallJob(
   scoring: Pick<ScoringService, 'scoreCall'>,
   log: Logger,
+  /** Told of each call once it is scored (the Salesforce sync queues it). */
+  onScored?: (callSid: string) => Promise<unknown>,
 ): JobHandler<'call.score'> {
   return async function scoreCallHandler({ callSid }) {
     const result = await scoring.scoreCall(callSid);
     if (result) log.info({ callSid, score: result.score, label: result.label }, 'call scored');
+    if (result && onScored) await onScored(callSid);
     else log.debug({ callSid }, 'call not scored: unknown or not finished');
   };
 }

@@ -45,6 +45,18 @@ const envSchema = z.object({
   SF_CLIENT_ID: optionalString,
   SF_CLIENT_SECRET: optionalString,
   SF_REFRESH_TOKEN: optionalString,
+  /** Salesforce REST/Metadata API version (e.g. 60.0). */
+  SF_API_VERSION: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d+\.0$/, 'must look like 60.0')
+      .optional(),
+  ),
+  /** Milliseconds one Salesforce request may take before it is abandoned and retried later. */
+  SF_REQUEST_TIMEOUT_MS: int(30000, 100),
+  /** Milliseconds scored calls are collected before one Salesforce sync batch is sent. */
+  SF_SYNC_WINDOW_MS: int(5000, 0),
   NUMBER_QUARANTINE_DAYS: int(60),
   DNI_RATE_LIMIT_PER_MINUTE: int(120, 1),
   ATTRIBUTION_GRACE_SECONDS: int(900),

@@ -1,0 +1,132 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { salesforceCampaignMembers, salesforceSync } from '../../db/schema';
+import type { Db } from '../shared/db';
+
+export type SyncRow = typeof salesforceSync.$inferSelect;
+export type SyncPatch = Partial<Omit<SyncRow, 'callSid' | 'createdAt'>>;
+
+/** The sync's own tables: per-call state (with dead letters) and campaign memberships. */
+export function createSyncRepo(db: Db) {
+  return {
+    /**
+     * A call was scored: queue it, or (already synced) mark its Task for an update. A dead letter
+     * stays dead until retried on purpose.
+     */
+    async markScored(callSid: string, now: Date): Promise<void> {
+      await db
+        .insert(salesforceSync)
+        .values({ callSid, state: 'pending', nextAttemptAt: now, createdAt: now, updatedAt: now })
+        .onConflictDoUpdate({
+          target: salesforceSync.callSid,
+          set: {
+            needsUpdate: sql`${salesforceSync.taskId} is not null`,
+            state: sql`case when ${salesforceSync.state} = 'dead' then 'dead' else 'pending' end`,
+            nextAttemptAt: sql`case when ${salesforceSync.state} = 'synced' then ${now.toISOString()}::timestamptz else ${salesforceSync.nextAttemptAt} end`,
+            updatedAt: now,
+          },
+        });
+    },
+
+    /**
+     * Takes up to `limit` due rows for this node until `holdUntil`; rows another node holds are
+     * skipped (`for update skip locked`), so two nodes never send the same call at once.
+     */
+    async claimDue(now: Date, holdUntil: Date, limit: number): Promise<SyncRow[]> {
+      const due = db
+        .select({ callSid: salesforceSync.callSid })
+        .from(salesforceSync)
+        .where(
+          and(
+            eq(salesforceSync.state, 'pending'),
+            sql`${salesforceSync.nextAttemptAt} <= ${now.toISOString()}::timestamptz`,
+            sql`(${salesforceSync.claimedUntil} is null or ${salesforceSync.claimedUntil} < ${now.toISOString()}::timestamptz)`,
+          ),
+        )
+        .orderBy(salesforceSync.nextAttemptAt)
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      return db
+        .update(salesforceSync)
+        .set({ claimedUntil: holdUntil })
+        .where(inArray(salesforceSync.callSid, due))
+        .returning();
+    },
+
+    async save(callSid: string, patch: SyncPatch): Promise<void> {
+      await db.update(salesforceSync).set(patch).where(eq(salesforceSync.callSid, callSid));
+    },
+
+    async markMany(callSids: string[], patch: SyncPatch): Promise<void> {
+      if (callSids.length === 0) return;
+      await db.update(salesforceSync).set(patch).where(inArray(salesforceSync.callSid, callSids));
+    },
+
+    async statesOf(callSids: string[]): Promise<SyncRow[]> {
+      if (callSids.length === 0) return [];
+      return db.select().from(salesforceSync).where(inArray(salesforceSync.callSid, callSids));
+    },
+
+    /** Rows per state; `retrying` are pending rows that failed at least once. */
+    async counts(): Promise<{ state: string; retrying: boolean; n: number }[]> {
+      const rows = await db
+        .select({
+          state: salesforceSync.state,
+          retrying: sql<boolean>`${salesforceSync.attempts} > 0`,
+          n: sql<number>`count(*)::int`,
+        })
+        .from(salesforceSync)
+        .groupBy(salesforceSync.state, sql`${salesforceSync.attempts} > 0`);
+      return rows.map((r) => ({ ...r, n: Number(r.n) }));
+    },
+
+    async deadLetters(limit: number): Promise<SyncRow[]> {
+      return db
+        .select()
+        .from(salesforceSync)
+        .where(eq(salesforceSync.state, 'dead'))
+        .orderBy(desc(salesforceSync.deadAt))
+        .limit(limit);
+    },
+
+    /** Dead letters (all, or one call's) become pending again with a fresh count of attempts. */
+    async retryDead(now: Date, callSid?: string): Promise<string[]> {
+      const rows = await db
+        .update(salesforceSync)
+        .set({
+          state: 'pending',
+          attempts: 0,
+          nextAttemptAt: now,
+          claimedUntil: null,
+          deadAt: null,
+          updatedAt: now,
+        })
+        .where(
+          callSid
+            ? and(eq(salesforceSync.state, 'dead'), eq(salesforceSync.callSid, callSid))
+            : eq(salesforceSync.state, 'dead'),
+        )
+        .returning({ callSid: salesforceSync.callSid });
+      return rows.map((r) => r.callSid);
+    },
+
+    /** Which of these person+campaign pairs are members already. */
+    async existingMembers(pairs: { whoId: string; sfCampaignId: string }[]): Promise<Set<string>> {
+      if (pairs.length === 0) return new Set();
+      const rows = await db
+        .select({
+          whoId: salesforceCampaignMembers.whoId,
+          c: salesforceCampaignMembers.sfCampaignId,
+        })
+        .from(salesforceCampaignMembers)
+        .where(inArray(salesforceCampaignMembers.whoId, [...new Set(pairs.map((p) => p.whoId))]));
+      return new Set(rows.map((r) => memberKey(r.whoId, r.c)));
+    },
+
+    async addMember(row: typeof salesforceCampaignMembers.$inferInsert): Promise<void> {
+      await db.insert(salesforceCampaignMembers).values(row).onConflictDoNothing();
+    },
+  };
+}
+export type SyncRepo = ReturnType<typeof createSyncRepo>;
+
+export const memberKey = (whoId: string, sfCampaignId: string) => `${whoId}|${sfCampaignId}`;
