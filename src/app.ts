@@ -11,6 +11,7 @@ import { twilioRoutes } from './calls/twilio.routes';
 import { callsRoutes } from './calls/calls.routes';
 import { demoRoutes } from './demo/demo.routes';
 import { agentsRoutes } from './routing/agents.routes';
+import { agentConsoleRoutes } from './routing/agent-console.routes';
 import { scoringRoutes } from './scoring/scoring.routes';
 import { jobsRoutes } from './jobs/jobs.routes';
 import { salesforceRoutes } from './salesforce/salesforce.routes';
@@ -52,6 +53,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.get('/favicon.ico', favicon);
 
   app.use(dniScriptRoutes());
+  app.use(agentConsoleRoutes());
   app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
   app.use(
     twilioRoutes(ctx.webhooks, {

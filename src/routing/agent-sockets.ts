@@ -25,7 +25,8 @@ const room = (agentId: string) => `agent:${agentId}`;
  */
 export function attachAgentSockets(httpServer: HttpServer, ctx: AgentSocketsDeps) {
   const log = ctx.logger.child({ feature: 'agent-sockets' });
-  const io = new Server(httpServer, { serveClient: false });
+  // serveClient: the console page loads the browser client from /socket.io/socket.io.min.js.
+  const io = new Server(httpServer, { serveClient: true });
   const pool = ctx.config.DATABASE_URL
     ? new Pool({ connectionString: ctx.config.DATABASE_URL, max: 3 })
     : undefined;
