@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Connection } from 'jsforce';
 import type { Config } from '../shared/config';
 import type { MetadataRecord } from './metadata';
@@ -16,7 +17,8 @@ import { METADATA_API_VERSION } from './metadata';
  * - http-api.js: a 401 (unless its body names a non-session cause) calls the refresh delegate,
  *   then sends the request again with the same URL (an instance URL changed by the refresh is not
  *   applied to it). A second 401 would refresh again, so refreshFn below refuses a second refresh
- *   within REFRESH_GUARD_MS: a token that is refused right after a refresh fails the call.
+ *   within one call (tracked with AsyncLocalStorage): a token refused right after a refresh
+ *   fails the call instead of refreshing forever.
  *   Error bodies `[{message, errorCode, fields}]` become HttpApiError (name = errorCode).
  * - request.js: GET/PUT/DELETE are retried on 420/429/5xx and socket errors (5 tries, 0.5 s
  *   doubling ≈ 15 s) unless `options.retry.maxRetries` says otherwise; `options.timeout` aborts
@@ -96,8 +98,10 @@ export interface SalesforceSettings {
   timeoutMs: number;
 }
 
+/** Per call: whether its session was refreshed already (jsforce would refresh on every 401). */
+const callScope = new AsyncLocalStorage<{ refreshed: boolean }>();
+
 export const MAX_COLLECTION = 200;
-const REFRESH_GUARD_MS = 5_000;
 
 /** Settings from config: an access token, or a refresh token with a connected app; else null. */
 export function salesforceSettings(config: Config): SalesforceSettings | null {
@@ -124,7 +128,6 @@ export function salesforceSettings(config: Config): SalesforceSettings | null {
 
 /** A SalesforceApi over jsforce's Connection. */
 export function createSalesforceClient(settings: SalesforceSettings): SalesforceApi {
-  let lastRefreshAt = 0;
   const conn = new Connection({
     version: settings.apiVersion,
     ...(settings.instanceUrl ? { instanceUrl: settings.instanceUrl } : {}),
@@ -144,11 +147,12 @@ export function createSalesforceClient(settings: SalesforceSettings): Salesforce
   });
 
   async function refreshOnce(c: Connection, callback: RefreshCallback) {
-    if (Date.now() - lastRefreshAt < REFRESH_GUARD_MS) {
+    const scope = callScope.getStore();
+    if (scope?.refreshed) {
       callback(new SalesforceError('INVALID_SESSION_ID', 'session refused right after a refresh'));
       return;
     }
-    lastRefreshAt = Date.now();
+    if (scope) scope.refreshed = true;
     try {
       const res = await establish(c);
       callback(undefined, res.access_token);
@@ -170,13 +174,10 @@ export function createSalesforceClient(settings: SalesforceSettings): Salesforce
   /** With only a refresh token there is no instance URL yet: refresh before the first call. */
   let ready: Promise<unknown> | null = settings.accessToken ? Promise.resolve() : null;
   const ensureSession = () => {
-    ready ??= establish(conn).then(
-      () => (lastRefreshAt = Date.now()),
-      (err: unknown) => {
-        ready = null;
-        throw toSalesforceError(err, false);
-      },
-    );
+    ready ??= establish(conn).catch((err: unknown) => {
+      ready = null;
+      throw toSalesforceError(err, false);
+    });
     return ready;
   };
 
@@ -185,20 +186,23 @@ export function createSalesforceClient(settings: SalesforceSettings): Salesforce
   async function call<T>(req: string | RestRequest, write: boolean): Promise<T> {
     await ensureSession();
     try {
-      return (await conn.request(req, opts as object)) as T;
+      return (await callScope.run({ refreshed: false }, () =>
+        conn.request(req, opts as object),
+      )) as T;
     } catch (err) {
       throw toSalesforceError(err, write);
     }
   }
 
-  async function withTimeout<T>(p: Promise<T>, write: boolean): Promise<T> {
+  async function withTimeout<T>(run: () => Promise<T>, write: boolean): Promise<T> {
+    const p = () => callScope.run({ refreshed: false }, run);
     await ensureSession();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('Request Timeout')), settings.timeoutMs);
     });
     try {
-      return await Promise.race([p, timeout]);
+      return await Promise.race([p(), timeout]);
     } catch (err) {
       throw toSalesforceError(err, write);
     } finally {
@@ -251,7 +255,10 @@ export function createSalesforceClient(settings: SalesforceSettings): Salesforce
     updateMany: (type, records) => collection('PATCH', type, records),
     describe: (type) => call<DescribeResult>(`/sobjects/${type}/describe`, false),
     async metadataRead(type, fullNames) {
-      const res = await withTimeout(conn.metadata.read(type as MetadataTypeName, fullNames), false);
+      const res = await withTimeout(
+        () => conn.metadata.read(type as MetadataTypeName, fullNames),
+        false,
+      );
       // jsforce returns records without a fullName for components that do not exist.
       return (res as unknown as MetadataRecord[]).filter(
         (r) => r && typeof r.fullName === 'string',
@@ -259,10 +266,11 @@ export function createSalesforceClient(settings: SalesforceSettings): Salesforce
     },
     async metadataUpsert(type, records) {
       const res = await withTimeout(
-        conn.metadata.upsert(
-          type as MetadataTypeName,
-          records as unknown as Parameters<typeof conn.metadata.upsert>[1],
-        ),
+        () =>
+          conn.metadata.upsert(
+            type as MetadataTypeName,
+            records as unknown as Parameters<typeof conn.metadata.upsert>[1],
+          ),
         true,
       );
       return res as unknown as UpsertResult[];
