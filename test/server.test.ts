@@ -87,7 +87,10 @@ describe('src/server.ts on the embedded database', () => {
   it('says it is in demo mode in its first log line, and answers /favicon.ico', async () => {
     const running = node;
     if (!running) throw new Error('the previous test left no node running');
-    const [first] = running.output().split('\n').filter((l) => l.trim().startsWith('{'));
+    const [first] = running
+      .output()
+      .split('\n')
+      .filter((l) => l.trim().startsWith('{'));
     expect(JSON.parse(first ?? '{}').msg).toMatch(/^demo mode: no Twilio credentials/);
     const icon = await fetch(`${running.baseUrl}/favicon.ico`);
     expect(icon.status).toBe(200);
