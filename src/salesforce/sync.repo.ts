@@ -32,24 +32,34 @@ export function createSyncRepo(db: Db) {
      * skipped (`for update skip locked`), so two nodes never send the same call at once.
      */
     async claimDue(now: Date, holdUntil: Date, limit: number): Promise<SyncRow[]> {
-      const due = db
-        .select({ callSid: salesforceSync.callSid })
-        .from(salesforceSync)
-        .where(
-          and(
-            eq(salesforceSync.state, 'pending'),
-            sql`${salesforceSync.nextAttemptAt} <= ${now.toISOString()}::timestamptz`,
-            sql`(${salesforceSync.claimedUntil} is null or ${salesforceSync.claimedUntil} < ${now.toISOString()}::timestamptz)`,
-          ),
-        )
-        .orderBy(salesforceSync.nextAttemptAt)
-        .limit(limit)
-        .for('update', { skipLocked: true });
-      return db
-        .update(salesforceSync)
-        .set({ claimedUntil: holdUntil })
-        .where(inArray(salesforceSync.callSid, due))
-        .returning();
+      // Lock the due rows (skipping rows another node has locked), then mark them, in one
+      // transaction: the LIMIT is applied once, to the rows that are then marked.
+      return db.transaction(async (tx) => {
+        const due = await tx
+          .select({ callSid: salesforceSync.callSid })
+          .from(salesforceSync)
+          .where(
+            and(
+              eq(salesforceSync.state, 'pending'),
+              sql`${salesforceSync.nextAttemptAt} <= ${now.toISOString()}::timestamptz`,
+              sql`(${salesforceSync.claimedUntil} is null or ${salesforceSync.claimedUntil} < ${now.toISOString()}::timestamptz)`,
+            ),
+          )
+          .orderBy(salesforceSync.nextAttemptAt)
+          .limit(limit)
+          .for('update', { skipLocked: true });
+        if (due.length === 0) return [];
+        return tx
+          .update(salesforceSync)
+          .set({ claimedUntil: holdUntil })
+          .where(
+            inArray(
+              salesforceSync.callSid,
+              due.map((d) => d.callSid),
+            ),
+          )
+          .returning();
+      });
     },
 
     async save(callSid: string, patch: SyncPatch): Promise<void> {
