@@ -15,7 +15,8 @@ import { campaigns, sites } from './sites';
 /**
  * A Twilio number Leadline owns. `pool` numbers are leased to visitors; a `source` number is shown
  * to visitors who send no visitor id (Do-Not-Track, no consent). The current lease lives on the row
- * so that leasing is one atomic UPDATE; the history is in number_leases.
+ * so that leasing is one atomic UPDATE; the history is in number_leases. `lease_expires_at` is the
+ * instant the number is free again: the end of its exclusive lease or of any shared lease on it.
  */
 export const trackingNumbers = pgTable(
   'tracking_numbers',
@@ -45,6 +46,16 @@ export const trackingNumbers = pgTable(
       .on(t.e164)
       .where(sql`${t.status} = 'active'`),
     index('tracking_numbers_pool_idx').on(t.campaignId, t.kind, t.status, t.lastLeasedAt),
+    // The free-number pick's order, so a new lease reads one index entry whatever the pool size:
+    // free numbers (never leased, or busy-until in the past) form a prefix of this order.
+    index('tracking_numbers_free_pick_idx')
+      .on(
+        t.campaignId,
+        t.leaseExpiresAt.asc().nullsFirst(),
+        t.lastLeasedAt.asc().nullsFirst(),
+        t.id,
+      )
+      .where(sql`${t.kind} = 'pool' and ${t.status} = 'active'`),
   ],
 );
 

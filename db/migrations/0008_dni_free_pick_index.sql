@@ -1,0 +1,1 @@
+CREATE INDEX "tracking_numbers_free_pick_idx" ON "tracking_numbers" USING btree ("campaign_id","lease_expires_at" NULLS FIRST,"last_leased_at" NULLS FIRST,"id") WHERE "tracking_numbers"."kind" = 'pool' and "tracking_numbers"."status" = 'active';
