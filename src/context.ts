@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from './shared/config';
 import type { Database } from './shared/db';
 import type { Logger } from './shared/logger';
@@ -24,12 +25,14 @@ import { createBlockList } from './calls/block-list';
 import { createCallerIdentity } from './calls/caller-identity';
 import { createWebhookIngest } from './calls/webhook-ingest';
 import { createCallWebhooks } from './calls/call-webhooks';
-import { createRetryBuffer } from './calls/retry-buffer';
+import { createDeadLettersRepo } from './calls/webhook-dead-letters.repo';
 import { createJobQueue } from './jobs/queue';
 import { createScoringRepo } from './scoring/scoring.repo';
 import { createScoringService } from './scoring/scoring.service';
 import { scoreCallJob } from './scoring/score-call.job';
 import { rescoreJob } from './scoring/rescore.job';
+import { createTranscriptsRepo } from './scoring/transcripts.repo';
+import { createTranscriptService } from './scoring/transcripts.service';
 import { createSalesforceClient, salesforceSettings } from './salesforce/salesforce.client';
 import { createSyncRepo } from './salesforce/sync.repo';
 import { createSyncService } from './salesforce/sync.service';
@@ -154,7 +157,6 @@ export function createContext(deps: ContextDeps) {
   const callsLog = logger.child({ feature: 'calls' });
   const callsRepo = createCallsRepo(database);
   const blockList = createBlockList({ repo: callsRepo, clock });
-  const webhookRetry = createRetryBuffer({ log: callsLog });
   const ingest = createWebhookIngest({
     repo: callsRepo,
     identifyCaller: createCallerIdentity({
@@ -165,7 +167,13 @@ export function createContext(deps: ContextDeps) {
       graceSeconds: config.ATTRIBUTION_GRACE_SECONDS,
       repeatWindowDays: config.REPEAT_CALLER_WINDOW_DAYS,
     }),
-    retry: webhookRetry,
+    deadLetters: createDeadLettersRepo(db),
+    durability: {
+      journalDir:
+        config.WEBHOOK_JOURNAL_DIR ??
+        (config.NODE_ENV === 'test' ? null : path.join(config.DATA_DIR, 'journal')),
+      ping: () => database.ping(),
+    },
     clock,
     log: callsLog,
     onCallFinal: (callSid) => queue.enqueue('call.score', { callSid }),
@@ -179,13 +187,23 @@ export function createContext(deps: ContextDeps) {
     log: callsLog,
     voiceDeadlineMs: config.VOICE_DEADLINE_MS,
   });
-  const calls = createCallService({
-    repo: callsRepo,
-    blockList,
-    scores: (callSids) => scoring.scoresFor(callSids),
-    salesforce: (callSids) => salesforce.statesOf(callSids),
-  });
+  const calls = {
+    ...createCallService({
+      repo: callsRepo,
+      blockList,
+      scores: (callSids) => scoring.scoresFor(callSids),
+      salesforce: (callSids) => salesforce.statesOf(callSids),
+    }),
+    webhookDeadLetters: { list: ingest.listDeadLetters, retry: ingest.retryDeadLetter },
+  };
   const scoringLog = logger.child({ feature: 'scoring' });
+  const transcripts = createTranscriptService({
+    repo: createTranscriptsRepo(db),
+    calls,
+    enqueue: queue.enqueue,
+    clock,
+    log: scoringLog,
+  });
   const scoring = createScoringService({
     repo: createScoringRepo(db),
     calls,
@@ -193,6 +211,7 @@ export function createContext(deps: ContextDeps) {
     enqueue: queue.enqueue,
     clock,
     log: scoringLog,
+    transcripts,
   });
   queue.handle(
     'call.score',
@@ -247,17 +266,21 @@ export function createContext(deps: ContextDeps) {
     ipLocator,
     webhooks,
     calls,
-    webhookRetry,
+    webhookRetry: ingest.retry,
+    /** Webhooks acknowledged from the journal and not yet in the database. */
+    webhookJournalBacklog: ingest.journalBacklog,
     demo,
     queue,
     scoring,
+    transcripts,
     salesforce,
     /**
      * Warms the number directory, so a node that starts while the database is down can still
      * send callers to their campaign's fallback. Failing to warm is logged, never fatal.
      */
     async start() {
-      webhookRetry.start();
+      // Replays what a previous process journaled; needs no database to begin.
+      ingest.start();
       await routing.start().catch((err: unknown) => {
         logger.warn({ err }, 'agents not loaded; routing loads them on the first call');
       });
@@ -269,7 +292,7 @@ export function createContext(deps: ContextDeps) {
     },
     /** Stops what start() started and the demo Twilio stand-in; the database is the caller's. */
     async stop() {
-      webhookRetry.stop();
+      await ingest.stop();
       routing.stop();
       await salesforce.stop();
       await queue.stop();

@@ -112,3 +112,29 @@ export const blockedNumbers = pgTable('blocked_numbers', {
   reason: text('reason'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Webhooks that could never be stored (the database refuses a value, or every retry failed), kept
+ * with their error until an admin retries them. Params are JSON text, not jsonb, so a value jsonb
+ * refuses can still be kept here.
+ */
+export const webhookDeadLetters = pgTable(
+  'webhook_dead_letters',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The event's dedupe key: a webhook replayed again updates its dead letter, not a second one. */
+    dedupeKey: text('dedupe_key').notNull(),
+    kind: text('kind').notNull(),
+    callSid: text('call_sid'),
+    params: text('params').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    error: text('error').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('webhook_dead_letters_dedupe_uq').on(t.dedupeKey),
+    index('webhook_dead_letters_call_idx').on(t.callSid),
+  ],
+);

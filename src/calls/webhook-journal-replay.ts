@@ -1,0 +1,163 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Clock } from '../shared/clock';
+import { DeadlineExceeded } from '../shared/deadline';
+import { ConflictError, NotFoundError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import type { StoredEvent } from './call-state';
+import type { DeadLettersRepo } from './webhook-dead-letters.repo';
+import { openWebhookJournal, type WebhookJournal } from './webhook-journal';
+import { createWebhookRetry, type ParkedWebhook } from './webhook-retry';
+
+type Kind = StoredEvent['kind'];
+const KINDS: ReadonlySet<string> = new Set<Kind>([
+  'voice',
+  'status',
+  'dial',
+  'recording',
+  'fallback',
+]);
+
+export interface DurabilityOptions {
+  /** The journal's directory; null: a fresh temporary directory, removed at stop when empty. */
+  journalDir: string | null;
+  /** Resolves when the database answers (the probe that notices it is back). */
+  ping: () => Promise<unknown>;
+  maxAttempts?: number;
+  tickMs?: number;
+}
+
+interface Deps extends DurabilityOptions {
+  store: (kind: Kind, params: Record<string, string>, receivedAt: Date) => Promise<unknown>;
+  deadLetters: DeadLettersRepo;
+  dedupeKey: (kind: Kind, params: Record<string, string>) => string;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * What makes an acknowledged webhook survive: the local journal, the per-item retries that put
+ * journaled webhooks in the database (at start, and again whenever the database is back), and the
+ * dead-letter store for the ones the database will never take.
+ */
+export function createWebhookDurability(deps: Deps) {
+  const { log } = deps;
+  let journal: WebhookJournal | undefined;
+
+  function openJournal(): WebhookJournal {
+    if (journal) return journal;
+    const dir = deps.journalDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-journal-'));
+    journal = openWebhookJournal({ dir, log });
+    return journal;
+  }
+
+  const asKind = (k: string): Kind => {
+    if (!KINDS.has(k)) throw new Error(`unknown webhook kind ${k}`);
+    return k as Kind;
+  };
+
+  const retry = createWebhookRetry({
+    attempt: (item) => deps.store(asKind(item.kind), item.params, item.receivedAt),
+    deadLetter: (item, error, attempts) =>
+      deps.deadLetters.put({
+        dedupeKey: KINDS.has(item.kind)
+          ? deps.dedupeKey(item.kind as Kind, item.params)
+          : `${item.kind}:${item.id}`,
+        kind: item.kind,
+        callSid: item.params.CallSid ?? null,
+        params: item.params,
+        receivedAt: item.receivedAt,
+        error,
+        attempts,
+      }),
+    settled: (id) => journal?.markDone(id) ?? Promise.resolve(),
+    probe: deps.ping,
+    clock: deps.clock,
+    log,
+    maxAttempts: deps.maxAttempts,
+    tickMs: deps.tickMs,
+  });
+
+  return {
+    retry,
+
+    /** Appends to the journal (fsynced) and keeps the webhook until it is in the database. */
+    async journal(
+      kind: Kind,
+      params: Record<string, string>,
+      receivedAt: Date,
+      inFlight: Promise<unknown>,
+      error: unknown,
+    ): Promise<void> {
+      const entry = await openJournal().append(kind, params, receivedAt);
+      const item: ParkedWebhook = { id: entry.id, kind, params, receivedAt };
+      // Timed out: the request's own write may still land. Failed: say why right away.
+      retry.park(item, error instanceof DeadlineExceeded ? { inFlight } : { error });
+    },
+
+    /** Opens the journal and hands what a previous process left to the retries. */
+    start() {
+      const recovered = openJournal().recovered();
+      if (recovered.length > 0) {
+        log.warn({ entries: recovered.length }, 'replaying the webhook journal');
+      }
+      for (const e of recovered) {
+        retry.park({
+          id: e.id,
+          kind: e.kind,
+          params: e.params,
+          receivedAt: new Date(e.receivedAt),
+        });
+      }
+      retry.start();
+      // Replay now rather than at the first tick; a database still down is probed later.
+      void retry.flush().catch((err: unknown) => log.error({ err }, 'journal replay failed'));
+    },
+
+    async stop() {
+      retry.stop();
+      await journal?.close({ removeDirIfEmpty: deps.journalDir === null });
+      journal = undefined;
+    },
+
+    backlog: () => journal?.backlog() ?? 0,
+
+    async listDeadLetters(limit = 100) {
+      const rows = await deps.deadLetters.list(limit);
+      return rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        callSid: r.callSid,
+        params: JSON.parse(r.params) as Record<string, string>,
+        receivedAt: r.receivedAt,
+        error: r.error,
+        attempts: r.attempts,
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+      }));
+    },
+
+    /** Stores a dead-lettered webhook again; gone from the store when it lands. */
+    async retryDeadLetter(id: string): Promise<{ id: string; recorded: true }> {
+      const row = await deps.deadLetters.find(id);
+      if (!row) throw new NotFoundError('webhook dead letter', 'dead_letter_not_found');
+      const params = JSON.parse(row.params) as Record<string, string>;
+      try {
+        await deps.store(asKind(row.kind), params, row.receivedAt);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        await deps.deadLetters.failedAgain(id, message);
+        throw new ConflictError(`the webhook still cannot be stored: ${message}`, 'still_failing');
+      }
+      await deps.deadLetters.remove(id);
+      return { id, recorded: true };
+    },
+  };
+}
+
+/** The admin's view of the webhook dead-letter store. */
+export interface WebhookDeadLetters {
+  list: ReturnType<typeof createWebhookDurability>['listDeadLetters'];
+  retry: ReturnType<typeof createWebhookDurability>['retryDeadLetter'];
+}

@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../shared/logger';
+
+/** One acknowledged webhook that is not (known to be) in the database yet. */
+export interface JournalEntry {
+  id: string;
+  kind: string;
+  params: Record<string, string>;
+  /** ISO 8601: when Leadline received it. */
+  receivedAt: string;
+}
+
+/** Another live process holds this journal: two writers would replay each other's entries. */
+export class JournalInUseError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(`another Leadline process (pid ${pid}) holds the webhook journal in ${dir}`);
+    this.name = 'JournalInUseError';
+  }
+}
+
+const LOCK_FILE = 'journal.lock';
+const SEGMENT = /^webhooks-(\d+)\.ndjson$/;
+/** A segment this large is sealed and a new one started, so finished segments can be deleted. */
+const SEGMENT_BYTES = 8 * 1024 * 1024;
+/** Directories this process holds, so a second context in the same process is refused too. */
+const heldHere = new Set<string>();
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the journal's lock file; a lock whose pid is gone (a killed process) is stale. */
+function lockJournal(dir: string): () => void {
+  const file = path.join(dir, LOCK_FILE);
+  if (heldHere.has(dir)) throw new JournalInUseError(dir, process.pid);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx');
+      fs.writeSync(fd, String(process.pid));
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      heldHere.add(dir);
+      return () => {
+        heldHere.delete(dir);
+        try {
+          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
+        } catch {
+          // Already gone.
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
+      // Our own pid in a file we do not hold is a leftover from a container that reused it.
+      if (Number.isFinite(pid) && pid !== process.pid && processIsAlive(pid)) {
+        throw new JournalInUseError(dir, pid);
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not take the webhook journal lock in ${dir}`);
+}
+
+/**
+ * Reads one segment: a JSON object per line. A last line without its newline was being written
+ * when the process died (it was never acknowledged) and is ignored, as is any unreadable line.
+ */
+export function readSegment(file: string, log?: Logger): JournalEntry[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  const torn = lines.pop();
+  if (torn) log?.warn({ file, bytes: torn.length }, 'ignored a torn last line in the journal');
+  const entries: JournalEntry[] = [];
+  for (const line of lines) {
+    if (!line) continue;
+    try {
+      const e = JSON.parse(line) as JournalEntry;
+      if (typeof e.id === 'string' && typeof e.kind === 'string' && e.params) entries.push(e);
+    } catch {
+      log?.error({ file }, 'ignored an unreadable journal line');
+    }
+  }
+  return entries;
+}
+
+/**
+ * The local journal: webhooks Leadline acknowledged before the database had them. Appends are
+ * fsynced before they resolve (concurrent appends share one write and one fsync); an entry is
+ * marked done once it is in the database, and a segment file is deleted when all its entries are.
+ * One process per directory, held by a lock file with its pid.
+ */
+export function openWebhookJournal(opts: { dir: string; log: Logger }) {
+  const dir = path.resolve(opts.dir);
+  const { log } = opts;
+  fs.mkdirSync(dir, { recursive: true });
+  const unlock = lockJournal(dir);
+
+  /** Entry ids still wanted, per segment file. */
+  const live = new Map<string, Set<string>>();
+  const segmentOf = new Map<string, string>();
+  const recovered: JournalEntry[] = [];
+  let nextSeq = 0;
+  for (const name of fs.readdirSync(dir).sort()) {
+    const m = SEGMENT.exec(name);
+    if (!m) continue;
+    nextSeq = Math.max(nextSeq, Number(m[1]) + 1);
+    const file = path.join(dir, name);
+    const entries = readSegment(file, log);
+    if (entries.length === 0) {
+      fs.rmSync(file, { force: true });
+      continue;
+    }
+    live.set(file, new Set(entries.map((e) => e.id)));
+    for (const e of entries) {
+      segmentOf.set(e.id, file);
+      recovered.push(e);
+    }
+  }
+
+  let active: { file: string; fh: fs.promises.FileHandle; bytes: number } | null = null;
+  let waiting: { entry: JournalEntry; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  let chain: Promise<unknown> = Promise.resolve();
+  let writing = false;
+  let closed = false;
+
+  /** Runs `fn` after everything queued before it: writes and deletions never interleave. */
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = chain.then(fn);
+    chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async function syncDir() {
+    const d = await fs.promises.open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  }
+
+  async function writeBatch() {
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      try {
+        await exclusive(async () => {
+          if (closed) throw new Error('the webhook journal is closed');
+          if (!active || active.bytes > SEGMENT_BYTES) {
+            await active?.fh.close();
+            const file = path.join(dir, `webhooks-${String(nextSeq++).padStart(10, '0')}.ndjson`);
+            active = { file, fh: await fs.promises.open(file, 'a'), bytes: 0 };
+            live.set(file, new Set());
+            await syncDir();
+          }
+          const seg = active;
+          const buf = Buffer.from(batch.map((w) => `${JSON.stringify(w.entry)}\n`).join(''));
+          const ids = live.get(seg.file);
+          for (const w of batch) {
+            ids?.add(w.entry.id);
+            segmentOf.set(w.entry.id, seg.file);
+          }
+          await seg.fh.write(buf);
+          await seg.fh.datasync();
+          seg.bytes += buf.length;
+        });
+        for (const w of batch) w.resolve();
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+    writing = false;
+  }
+
+  return {
+    dir,
+    /** What a previous process left: entries to put in the database (they may be there already). */
+    recovered: (): JournalEntry[] => recovered.slice(),
+
+    /** Appends one webhook and resolves once it is on disk (fsynced). */
+    append(kind: string, params: Record<string, string>, receivedAt: Date): Promise<JournalEntry> {
+      const entry: JournalEntry = {
+        id: randomUUID(),
+        kind,
+        params,
+        receivedAt: receivedAt.toISOString(),
+      };
+      return new Promise<JournalEntry>((resolve, reject) => {
+        waiting.push({ entry, resolve: () => resolve(entry), reject });
+        if (!writing) {
+          writing = true;
+          // Appends that arrive while this write and fsync run go into the next batch together.
+          void writeBatch();
+        }
+      });
+    },
+
+    /** The entry is in the database (or the dead-letter store): its segment may go. */
+    markDone(id: string): Promise<void> {
+      return exclusive(async () => {
+        const file = segmentOf.get(id);
+        if (!file) return;
+        segmentOf.delete(id);
+        const ids = live.get(file);
+        ids?.delete(id);
+        if (ids && ids.size > 0) return;
+        live.delete(file);
+        if (active?.file === file) {
+          await active.fh.close();
+          active = null;
+        }
+        await fs.promises.rm(file, { force: true });
+      });
+    },
+
+    /** Entries acknowledged but not yet known to be in the database. */
+    backlog: () => segmentOf.size,
+
+    /** Closes the file and releases the lock; entries not done stay for the next start. */
+    async close(opts: { removeDirIfEmpty?: boolean } = {}) {
+      await exclusive(async () => {
+        closed = true;
+        await active?.fh.close();
+        active = null;
+      });
+      unlock();
+      if (opts.removeDirIfEmpty && segmentOf.size === 0) {
+        await fs.promises.rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+export type WebhookJournal = ReturnType<typeof openWebhookJournal>;
