@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { callScores } from '../db/schema';
 import type { CallRow } from '../src/calls/calls.repo';
 import type { CallScore } from '../src/calls/calls.service';
 import { deployMetadata } from '../src/salesforce/deploy';
@@ -227,6 +228,40 @@ describe('Salesforce sync: matching the caller', () => {
   });
 });
 
+describe('Salesforce sync: rescoring runs', () => {
+  it('updates the Tasks of calls a rescoring run scored again after they were synced', async () => {
+    const sync = syncService();
+    const sid = await scoredCall(sync);
+    await sync.flush();
+    clock.advance(60_000);
+    // What a rescoring run does: it writes the score and tells nobody.
+    scores.set(sid, {
+      score: 40,
+      qualified: false,
+      label: 'warm',
+      explanation: [],
+      rulesVersion: 2,
+    });
+    await database.db.insert(callScores).values({
+      callSid: sid,
+      siteId: null,
+      score: 40,
+      qualified: false,
+      label: 'warm',
+      explanation: [],
+      rulesVersion: 2,
+      scoredAt: clock.now(),
+    });
+    await sync.flush();
+    expect(tasksFor(sid)).toHaveLength(1);
+    expect(tasksFor(sid)[0]).toMatchObject({
+      Leadline_Score__c: 40,
+      Leadline_Score_Label__c: 'warm',
+    });
+    expect(await stateOf(sync, sid)).toMatchObject({ state: 'synced' });
+  });
+});
+
 describe('Salesforce sync: batching', () => {
   it('sends 450 activities as 3 composite Task requests, within 5 API requests per 200', async () => {
     const sync = syncService();
@@ -243,6 +278,8 @@ describe('Salesforce sync: batching', () => {
     expect(taskCreates.map((c) => c.count)).toEqual([200, 200, 50]);
     const tasks = [...calls.keys()].slice(-450).map((sid) => tasksFor(sid).length);
     expect(tasks.every((n) => n === 1)).toBe(true);
+    // 3 batches × (search + Lead collection + Task collection) + the record type, read once.
+    expect(sent).toHaveLength(10);
     expect((sent.length / 450) * 200).toBeLessThanOrEqual(5);
   });
 });

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { salesforceCampaignMembers, salesforceSync } from '../../db/schema';
+import { callScoresView, salesforceCampaignMembers, salesforceSync } from '../../db/schema';
 import type { Db } from '../shared/db';
 
 export type SyncRow = typeof salesforceSync.$inferSelect;
@@ -60,6 +60,24 @@ export function createSyncRepo(db: Db) {
           )
           .returning();
       });
+    },
+
+    /**
+     * Synced calls scored again since (a rescoring run scores without telling anyone): their
+     * Tasks need the new score. Reads scoring's declared view `call_scores_v`, not its table.
+     */
+    async markRescored(now: Date): Promise<number> {
+      const rows = await db
+        .update(salesforceSync)
+        .set({ state: 'pending', needsUpdate: true, nextAttemptAt: now, updatedAt: now })
+        .where(
+          and(
+            eq(salesforceSync.state, 'synced'),
+            sql`exists (select 1 from ${callScoresView} v where v.call_sid = ${salesforceSync.callSid} and v.scored_at > ${salesforceSync.syncedAt})`,
+          ),
+        )
+        .returning({ callSid: salesforceSync.callSid });
+      return rows.length;
     },
 
     async save(callSid: string, patch: SyncPatch): Promise<void> {
@@ -134,6 +152,39 @@ export function createSyncRepo(db: Db) {
 
     async addMember(row: typeof salesforceCampaignMembers.$inferInsert): Promise<void> {
       await db.insert(salesforceCampaignMembers).values(row).onConflictDoNothing();
+    },
+
+    /**
+     * Privacy: these calls leave the sync. Rows not yet in Salesforce (pending, dead letters) are
+     * deleted, so nothing more is sent; synced rows keep their Task id but lose the person's id
+     * and any error text; campaign memberships recorded for them are removed.
+     */
+    async forgetCalls(callSids: string[]): Promise<number> {
+      if (callSids.length === 0) return 0;
+      const removed = await db
+        .delete(salesforceSync)
+        .where(
+          and(
+            inArray(salesforceSync.callSid, callSids),
+            inArray(salesforceSync.state, ['pending', 'dead']),
+          ),
+        )
+        .returning({ callSid: salesforceSync.callSid });
+      const scrubbed = await db
+        .update(salesforceSync)
+        .set({ whoId: null, matchRule: null, lastError: null, lastErrorCode: null })
+        .where(
+          and(
+            inArray(salesforceSync.callSid, callSids),
+            sql`(${salesforceSync.whoId} is not null or ${salesforceSync.lastError} is not null)`,
+          ),
+        )
+        .returning({ callSid: salesforceSync.callSid });
+      const members = await db
+        .delete(salesforceCampaignMembers)
+        .where(inArray(salesforceCampaignMembers.callSid, callSids))
+        .returning({ callSid: salesforceCampaignMembers.callSid });
+      return removed.length + scrubbed.length + members.length;
     },
   };
 }

@@ -396,6 +396,7 @@ export function createSyncService(deps: SyncServiceDeps) {
   /** Sends every due call, a batch of up to 200 at a time; returns how many were taken. */
   async function drain(): Promise<number> {
     if (!api) return 0;
+    await repo.markRescored(clock.now());
     let taken = 0;
     for (;;) {
       const now = clock.now();
@@ -482,6 +483,9 @@ export function createSyncService(deps: SyncServiceDeps) {
       if (retried.length > 0 && api) flushLogged();
       return { retried };
     },
+
+    /** Privacy: these calls leave the sync (nothing more is sent; the person's id is dropped). */
+    forgetCalls: (callSids: string[]) => repo.forgetCalls(callSids),
 
     /** Each call's sync state, for the calls API. */
     async statesOf(callSids: string[]): Promise<Map<string, CallSalesforceState>> {
