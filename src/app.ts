@@ -13,6 +13,7 @@ import { demoRoutes } from './demo/demo.routes';
 import { agentsRoutes } from './routing/agents.routes';
 import { agentConsoleRoutes } from './routing/agent-console.routes';
 import { scoringRoutes } from './scoring/scoring.routes';
+import { transcriptionRoutes } from './scoring/transcripts.routes';
 import { jobsRoutes } from './jobs/jobs.routes';
 import { salesforceRoutes } from './salesforce/salesforce.routes';
 
@@ -55,6 +56,13 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(dniScriptRoutes());
   app.use(agentConsoleRoutes());
   app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
+  // Before twilioRoutes, whose /twilio middleware would otherwise parse and check it first.
+  app.use(
+    transcriptionRoutes(ctx.transcripts, {
+      authToken: ctx.config.twilioAuthToken,
+      publicBaseUrl: ctx.config.publicBaseUrl,
+    }),
+  );
   app.use(
     twilioRoutes(ctx.webhooks, {
       authToken: ctx.config.twilioAuthToken,

@@ -5,6 +5,8 @@ import {
   jsonb,
   pgTable,
   pgView,
+  primaryKey,
+  real,
   text,
   timestamp,
   uniqueIndex,
@@ -71,4 +73,23 @@ export const callScoresView = pgView('call_scores_v').as((qb) =>
       scoredAt: callScores.scoredAt,
     })
     .from(callScores),
+);
+
+/**
+ * The final utterances of a call's real-time transcription, one row per Twilio callback
+ * (`POST /twilio/transcription`); the key (call, track, sequence) makes a retried callback a no-op.
+ */
+export const callTranscripts = pgTable(
+  'call_transcripts',
+  {
+    callSid: text('call_sid').notNull(),
+    /** inbound: the caller's audio; outbound: what the caller hears (the agent). */
+    track: text('track', { enum: ['inbound', 'outbound'] }).notNull(),
+    /** Twilio's SequenceId: orders the utterances of one transcription. */
+    sequence: integer('sequence').notNull(),
+    text: text('text').notNull(),
+    confidence: real('confidence'),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.callSid, t.track, t.sequence] })],
 );

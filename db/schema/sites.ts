@@ -71,6 +71,8 @@ export const campaigns = pgTable(
     voicemail: boolean('voicemail').notNull().default(true),
     /** Said to the caller before ringing, when set. */
     greeting: text('greeting'),
+    /** Start Twilio's real-time transcription on its calls (key-term scoring reads it). */
+    transcription: boolean('transcription').notNull().default(false),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -10,7 +10,7 @@ import { callWebhookSchema } from './calls.schemas';
  * Checks X-Twilio-Signature against the configured public URL (never one guessed from headers a
  * proxy could forge). A missing or wrong signature is 403 and nothing is read further.
  */
-function verifyTwilio(authToken: string, publicBaseUrl: string): RequestHandler {
+export function verifyTwilio(authToken: string, publicBaseUrl: string): RequestHandler {
   return function verifyTwilioSignature(req, _res, next) {
     const params = (req.body ?? {}) as TwilioParams;
     const url = `${publicBaseUrl}${req.originalUrl}`;

@@ -63,6 +63,8 @@ export const createCampaignSchema = z
     voicemail: z.boolean().optional(),
     /** Routing: said to the caller before ringing; null for none. */
     greeting: z.string().trim().min(1).max(500).nullable().optional(),
+    /** Start Twilio's real-time transcription on this campaign's calls (db default false). */
+    transcription: z.boolean().optional(),
   })
   .strict();
 export const updateCampaignSchema = createCampaignSchema.omit({ siteId: true }).partial().strict();

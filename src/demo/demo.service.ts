@@ -63,6 +63,8 @@ export function createDemoService(deps: DemoDeps) {
       fallbackNumber: DEMO_BUSINESS_NUMBER,
       overflow: 'share_lru',
       recordCalls: false,
+      // Key-term scoring has something to read in the demo's simulated calls.
+      transcription: true,
     });
     await deps.numbers.provision(campaign.id, { count: 4, areaCode: '415', kind: 'pool' });
     await deps.numbers.provision(campaign.id, { count: 1, areaCode: '415', kind: 'source' });
@@ -109,6 +111,7 @@ export function createDemoService(deps: DemoDeps) {
         fromZip: input.fromZip ?? '98101',
         ringSeconds: 5,
         talkSeconds: 95,
+        utterances: DEMO_CONVERSATIONS[Math.floor(Math.random() * DEMO_CONVERSATIONS.length)],
       });
       return {
         callSid: placed.callSid,
@@ -119,3 +122,22 @@ export function createDemoService(deps: DemoDeps) {
   };
 }
 export type DemoService = ReturnType<typeof createDemoService>;
+
+/** What demo callers and agents say: each one moves the score a different way (key-term rules). */
+const DEMO_CONVERSATIONS: { track: 'inbound' | 'outbound'; text: string }[][] = [
+  [
+    { track: 'outbound', text: 'Thanks for calling, how can I help you today?' },
+    { track: 'inbound', text: "Hi, I'd like to schedule an appointment for next Tuesday." },
+    { track: 'outbound', text: 'Sure, we have an available slot at ten in the morning.' },
+  ],
+  [
+    { track: 'outbound', text: 'Thanks for calling, how can I help you today?' },
+    { track: 'inbound', text: 'How much would a new water heater cost, roughly?' },
+    { track: 'outbound', text: 'I can send you a quote by email this afternoon.' },
+  ],
+  [
+    { track: 'outbound', text: 'Thanks for calling, how can I help you today?' },
+    { track: 'inbound', text: 'I need to cancel my service visit on Friday.' },
+    { track: 'outbound', text: 'No problem, that is done.' },
+  ],
+];

@@ -18,6 +18,8 @@ export interface DirectoryEntry {
   recordCalls: boolean;
   /** How routing rings this campaign's agents (absent for a number without a campaign). */
   routing?: CampaignRouting;
+  /** The campaign starts real-time transcription on its calls. */
+  transcription?: boolean;
 }
 
 /** A campaign's routing settings. */
@@ -63,6 +65,7 @@ function entryOf(number: TrackingNumberRow, campaign: CampaignRow | undefined): 
     fallbackNumber: campaign?.fallbackNumber ?? null,
     recordCalls: campaign?.recordCalls ?? false,
     routing: routingOf(campaign),
+    transcription: campaign?.transcription ?? false,
   };
 }
 
@@ -143,6 +146,7 @@ export function createNumberDirectory(deps: NumberDirectoryDeps) {
         name: string;
         fallbackNumber: string;
         recordCalls: boolean;
+        transcription?: boolean;
       } & Partial<CampaignRouting>,
     ): void {
       for (const [e164, { value }] of cache.dump()) {
@@ -154,6 +158,7 @@ export function createNumberDirectory(deps: NumberDirectoryDeps) {
           fallbackNumber: c.fallbackNumber,
           recordCalls: c.recordCalls,
           routing: routingOf(c) ?? value.routing,
+          transcription: c.transcription ?? value.transcription,
         };
         cache.set(e164, updated);
       }

@@ -110,6 +110,8 @@ export function createRoutingService(deps: RoutingDeps) {
     attempt: StoredAttempt | undefined,
     number: DirectoryEntry | null,
     greeting?: string | null,
+    /** Only the first answer starts transcription: it then runs for the rest of the call. */
+    startTranscription = false,
   ): string {
     if (!attempt) return sayAndHangUp(SORRY);
     if (attempt.kind === 'voicemail') return voicemail();
@@ -118,6 +120,9 @@ export function createRoutingService(deps: RoutingDeps) {
       ...dialOptions(number?.recordCalls === true),
       timeoutSeconds: settings.dialTimeoutSeconds,
       greeting,
+      ...(startTranscription && number?.transcription
+        ? { transcriptionCallback: url('/twilio/transcription') }
+        : {}),
     });
   }
 
@@ -302,7 +307,7 @@ export function createRoutingService(deps: RoutingDeps) {
         agentId: winner?.id ?? null,
         reason: winner ? 'agent' : attempt ? 'fallback' : 'no_fallback',
       };
-      return { twiml: twimlFor(attempt, number, number.routing?.greeting), decision };
+      return { twiml: twimlFor(attempt, number, number.routing?.greeting, true), decision };
     },
 
     /**

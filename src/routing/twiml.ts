@@ -21,12 +21,22 @@ export interface DialOptions {
   callerId?: string;
   /** Said to the caller before ringing (the campaign's greeting). */
   greeting?: string | null;
+  /** Start real-time transcription of both tracks, posting utterances here (scoring's key terms). */
+  transcriptionCallback?: string;
 }
 
 /** Rings one or more numbers at once; the caller hears ringing until one answers. */
 export function dialTwiml(numbers: string[], o: DialOptions): string {
   const r = new VoiceResponse();
   if (o.greeting) r.say({ voice: VOICE }, o.greeting);
+  // After the greeting, so the campaign's own words are not transcribed as the agent's.
+  if (o.transcriptionCallback) {
+    r.start().transcription({
+      statusCallbackUrl: o.transcriptionCallback,
+      statusCallbackMethod: 'POST',
+      track: 'both_tracks',
+    });
+  }
   const dial = r.dial({
     action: o.action,
     method: 'POST',
@@ -87,5 +97,12 @@ export function voicemailTwiml(o: { action: string; recordingStatusCallback: str
 export function hangUpTwiml(): string {
   const r = new VoiceResponse();
   r.hangup();
+  return r.toString();
+}
+
+/** A follow-up callback, once the agent answers: ring the caller, showing the tracking number. */
+export function bridgeTwiml(callerNumber: string, callerId: string): string {
+  const r = new VoiceResponse();
+  r.dial({ callerId }, callerNumber);
   return r.toString();
 }

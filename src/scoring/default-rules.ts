@@ -5,7 +5,8 @@ export const DEFAULT_RULES_VERSION = 0;
 
 /**
  * Every site's rules until it replaces them: a spam call is spam; an answered, long, first-time
- * call from paid search is hot; a short answered call is cold. Parsed once, so it obeys the same
+ * call from paid search is hot; a short answered call is cold; a caller asking for an appointment
+ * or a price scores higher, one asking to cancel lower. Parsed once, so it obeys the same
  * schema as a site's own rules.
  */
 export const defaultRuleSet: RuleSet = ruleSetInput.parse({
@@ -58,6 +59,31 @@ export const defaultRuleSet: RuleSet = ruleSetInput.parse({
         ],
       },
       points: -20,
+    },
+    {
+      id: 'wants-appointment',
+      name: 'Asked for an appointment',
+      when: {
+        fact: 'transcript',
+        contains: ['appointment', 'schedule', 'book a time', 'come in', 'available slot'],
+      },
+      points: 15,
+    },
+    {
+      id: 'asked-price',
+      name: 'Asked about price',
+      when: {
+        fact: 'transcript',
+        contains: ['price', 'quote', 'how much', 'estimate', 'cost'],
+        track: 'inbound',
+      },
+      points: 10,
+    },
+    {
+      id: 'wants-to-cancel',
+      name: 'Caller wants to cancel',
+      when: { fact: 'transcript', contains: ['cancel', 'cancellation'], track: 'inbound' },
+      points: -25,
     },
   ],
 });

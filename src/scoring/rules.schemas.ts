@@ -65,6 +65,26 @@ export const factTests = {
   attribution: z
     .object({ in: z.array(z.enum(['exact', 'ambiguous', 'expired', 'none'])).min(1) })
     .strict(),
+  /**
+   * Key terms spoken on the call: any of these words or phrases, matched case-insensitively on
+   * whole words, in the caller's (inbound), the agent's (outbound) or either track's utterances.
+   */
+  transcript: z
+    .object({
+      contains: z
+        .array(
+          z
+            .string()
+            .trim()
+            .min(1)
+            .max(100)
+            .refine((v) => /[\p{L}\p{N}]/u.test(v), 'must contain a letter or digit'),
+        )
+        .min(1)
+        .max(100),
+      track: z.enum(['inbound', 'outbound', 'both']).default('both'),
+    })
+    .strict(),
 } as const;
 
 export type FactName = keyof typeof factTests;

@@ -1,4 +1,5 @@
 import { lookup as lookupZip } from 'zipcodes';
+import { findKeyTerm, type Utterance } from './key-terms';
 import type { Condition, FactTest, Points, Rule, RuleSet } from './rules.schemas';
 
 /** What a rule may look at about a call. `disposition` stays null until agents can set one. */
@@ -18,6 +19,8 @@ export interface CallFacts {
   disposition: string | null;
   spam: boolean;
   attribution: 'exact' | 'ambiguous' | 'expired' | 'none';
+  /** The call's final utterances (absent or empty: nothing was transcribed). */
+  transcript?: readonly Utterance[];
 }
 
 export interface ExplanationEntry {
@@ -155,6 +158,13 @@ function testFact(t: FactTest, f: CallFacts, seen: Seen): boolean {
     case 'attribution':
       seen.attribution = f.attribution;
       return t.in.includes(f.attribution);
+    case 'transcript': {
+      const found = findKeyTerm(f.transcript ?? [], t.contains, t.track);
+      // The explanation quotes what was said; a rule with two key-term tests quotes the first.
+      if (found && seen.term === undefined) Object.assign(seen, found);
+      else if (!found) seen.utterances ??= (f.transcript ?? []).length;
+      return found !== null;
+    }
   }
 }
 

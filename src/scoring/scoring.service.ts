@@ -6,6 +6,7 @@ import type { Clock } from '../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { DEFAULT_RULES_VERSION, defaultRuleSet } from './default-rules';
+import type { Utterance } from './key-terms';
 import { formatPath, ruleSetInput, type RuleSet } from './rules.schemas';
 import { scoreCall, type CallFacts, type CallScore } from './scorer';
 import type { ScoringRepo } from './scoring.repo';
@@ -20,6 +21,8 @@ export interface ScoringServiceDeps {
   enqueue: Enqueue;
   clock: Clock;
   log: Logger;
+  /** Calls' final utterances, for key-term rules (the transcript service). */
+  transcripts?: { transcriptsOf(callSids: string[]): Promise<Map<string, Utterance[]>> };
 }
 
 /** The document of `GET/PUT /api/v1/scoring-rules`. */
@@ -33,6 +36,8 @@ const RESCORE_PAGE = 200;
 /** Rules per site (versioned), scoring a call with them, and rescoring calls after a change. */
 export function createScoringService(deps: ScoringServiceDeps) {
   const { repo, calls, sites, enqueue, clock, log } = deps;
+  const transcriptsOf = (callSids: string[]) =>
+    deps.transcripts?.transcriptsOf(callSids) ?? Promise.resolve(new Map<string, Utterance[]>());
 
   async function rulesFor(siteId: string | null): Promise<{ version: number; ruleSet: RuleSet }> {
     const row = siteId ? await repo.latestRuleSet(siteId) : undefined;
@@ -41,9 +46,13 @@ export function createScoringService(deps: ScoringServiceDeps) {
     return { version: row.version, ruleSet: ruleSetInput.parse(row.document) };
   }
 
-  async function scoreRow(call: CallRow, ruleSetFor = rulesFor): Promise<CallScore> {
+  async function scoreRow(
+    call: CallRow,
+    transcript: Utterance[],
+    ruleSetFor = rulesFor,
+  ): Promise<CallScore> {
     const { version, ruleSet } = await ruleSetFor(call.siteId);
-    const result = scoreCall(factsOf(call), ruleSet, version);
+    const result = scoreCall(factsOf(call, transcript), ruleSet, version);
     await repo.upsertScore({
       callSid: call.callSid,
       siteId: call.siteId,
@@ -86,7 +95,8 @@ export function createScoringService(deps: ScoringServiceDeps) {
     async scoreCall(callSid: string): Promise<CallScore | null> {
       const call = await calls.findCall(callSid);
       if (!call || call.parentCallSid || !FINAL_STATUSES.has(call.status)) return null;
-      return scoreRow(call);
+      const transcript = (await transcriptsOf([callSid])).get(callSid) ?? [];
+      return scoreRow(call, transcript);
     },
 
     /** The scores of some calls, by call sid (calls without one are absent). */
@@ -156,7 +166,10 @@ export function createScoringService(deps: ScoringServiceDeps) {
           const mine = page.filter(
             (c) => FINAL_STATUSES.has(c.status) && (p.siteId === null || c.siteId === p.siteId),
           );
-          for (const call of mine) await scoreRow(call, cachedRules);
+          const transcripts = await transcriptsOf(mine.map((c) => c.callSid));
+          for (const call of mine) {
+            await scoreRow(call, transcripts.get(call.callSid) ?? [], cachedRules);
+          }
           if (mine.length > 0) await repo.addScored(p.runId, mine.length);
           const last = page[page.length - 1];
           if (page.length < RESCORE_PAGE || !last) break;
@@ -175,7 +188,7 @@ export function createScoringService(deps: ScoringServiceDeps) {
 export type ScoringService = ReturnType<typeof createScoringService>;
 
 /** The facts a rule can test, read from a call. */
-export function factsOf(c: CallRow): CallFacts {
+export function factsOf(c: CallRow, transcript: Utterance[] = []): CallFacts {
   return {
     callSid: c.callSid,
     siteId: c.siteId,
@@ -193,6 +206,7 @@ export function factsOf(c: CallRow): CallFacts {
     disposition: null,
     spam: c.spam,
     attribution: c.attribution,
+    transcript,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { legParams, progressParams, shuffle, type LegIdentity, type Params } from './params';
 import { playingSeconds } from './timeline';
+import { transcriptionCallbacks } from './transcription';
 import { parseTwiml, type TwimlNode } from './twiml';
 import type {
   Delivery,
@@ -48,6 +49,8 @@ export async function playCall(
   const retryable: SignedWebhook[] = [];
   const state: CallState = { clock: 0, hungUp: false, answered: false, recording: false };
   let documents = 0;
+  /** Set by <Start><Transcription>: where Twilio posts the transcript, and of which tracks. */
+  let transcription: { path: string; track: string } | undefined;
 
   async function deliver(req: SignedWebhook, duplicate = false) {
     if (o.delayMs && deliveries.length > 0) await sleep(o.delayMs);
@@ -112,6 +115,18 @@ export async function playCall(
           );
           const next = await ctx.fetchTwiml(req);
           step = next ? { twiml: next, url: req.url } : 'stop';
+          break;
+        }
+        case 'Start': {
+          // Starts a fork of the audio; takes no time and does not answer the call.
+          const noun = verb.children.find((c) => c.name === 'Transcription');
+          const url = noun?.attrs.statusCallbackUrl;
+          if (noun && url) {
+            transcription = {
+              path: env.hookPath(url, documentUrl),
+              track: noun.attrs.track ?? 'inbound_track',
+            };
+          }
           break;
         }
         case 'Dial':
@@ -202,6 +217,19 @@ export async function playCall(
     ),
   );
   await deliverRest();
+  if (transcription && state.answered && o.utterances?.length) {
+    const sends = transcriptionCallbacks({
+      callSid: planned.callSid,
+      accountSid: env.accountSid,
+      ...transcription,
+      utterances: o.utterances,
+      endedAt: state.clock,
+      at: ctx.at,
+      rng: env.rng,
+      sign: env.sign,
+    });
+    for (const s of sends) await deliver(s.req, s.duplicate);
+  }
 
   return {
     callSid: planned.callSid,

@@ -9,7 +9,7 @@ export type Params = Record<string, string>;
 export { mulberry32 } from '../../shared/random';
 
 /** A Twilio sid: two-letter prefix and 32 lowercase hex digits (CA… calls, RE… recordings). */
-export function makeSid(prefix: 'CA' | 'RE', rng: () => number): string {
+export function makeSid(prefix: 'CA' | 'RE' | 'GT', rng: () => number): string {
   let hex = '';
   for (let i = 0; i < 32; i++) hex += Math.floor(rng() * 16).toString(16);
   return `${prefix}${hex}`;

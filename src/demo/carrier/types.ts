@@ -6,6 +6,9 @@ import type { Params } from './params';
 
 export type CallOutcome = 'answered' | 'busy' | 'no-answer' | 'voicemail' | 'failed' | 'canceled';
 
+/** A side of the conversation: inbound is the caller, outbound what the caller hears (the agent). */
+export type TranscriptTrack = 'inbound' | 'outbound';
+
 /** One HTTP request as Twilio sends it: a form-encoded POST, signed over publicBaseUrl + path. */
 export interface WebhookRequest {
   path: string;
@@ -64,6 +67,11 @@ export interface PlaceCallOptions {
   duplicates?: number;
   /** Deliver the asynchronous callbacks late and in a shuffled order. */
   reorder?: boolean;
+  /**
+   * What is said once an agent answers. Sent as real-time transcription callbacks, only when
+   * Leadline's TwiML started transcription (<Start><Transcription>) and the call was answered.
+   */
+  utterances?: { track: TranscriptTrack; text: string }[];
   /** Real wall-clock delay between deliveries (default 0: no sleeping). */
   delayMs?: number;
   callSid?: string;
@@ -76,7 +84,8 @@ export type DeliveryKind =
   | 'dial-action'
   | 'record-action'
   | 'call-status'
-  | 'recording-status';
+  | 'recording-status'
+  | 'transcription';
 
 export interface Delivery {
   kind: DeliveryKind;

@@ -1,0 +1,23 @@
+import express, { Router, type Request, type Response } from 'express';
+import { verifyTwilio } from '../calls/twilio.routes';
+import type { TranscriptService } from './transcripts.service';
+
+/** `POST /twilio/transcription`: Twilio's real-time transcription callbacks, signed like every webhook. */
+export function transcriptionRoutes(
+  transcripts: Pick<TranscriptService, 'receive'>,
+  opts: { authToken: string; publicBaseUrl: string },
+): Router {
+  const r = Router();
+  r.post(
+    '/twilio/transcription',
+    express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }),
+    verifyTwilio(opts.authToken, opts.publicBaseUrl),
+    transcriptionCallback,
+  );
+  return r;
+
+  async function transcriptionCallback(req: Request, res: Response) {
+    await transcripts.receive(req.body);
+    res.status(204).end();
+  }
+}
