@@ -16,6 +16,9 @@ import { scoringRoutes } from './scoring/scoring.routes';
 import { transcriptionRoutes } from './scoring/transcripts.routes';
 import { jobsRoutes } from './jobs/jobs.routes';
 import { salesforceRoutes } from './salesforce/salesforce.routes';
+import { privacyRoutes } from './privacy/privacy.routes';
+import { keysRoutes } from './keys/keys.routes';
+import { readinessHandler } from './metrics/readiness';
 
 /** A phone handset on Leadline's blue; browsers accept an SVG at /favicon.ico. */
 const FAVICON_SVG =
@@ -28,6 +31,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.TRUST_PROXY);
   app.use(requestContext(ctx.logger));
+  app.use(ctx.metrics.middleware());
   // helmet's defaults (CSP, nosniff, HSTS, frame and referrer policies), with two exceptions:
   // no upgrade-insecure-requests, because demo mode is opened over plain http (localhost or a
   // LAN address) and upgraded sub-requests would fail; and see the two routes below.
@@ -51,6 +55,14 @@ export function createApp(ctx: AppContext): express.Express {
   app.get('/dni.js', helmet.crossOriginResourcePolicy({ policy: 'cross-origin' }));
 
   app.get('/health', health);
+  app.get('/metrics', ctx.metrics.handler(ctx.config.METRICS_TOKEN));
+  app.get(
+    '/ready',
+    readinessHandler({
+      database: { check: () => ctx.database.ping(), failed: 'unreachable' },
+      queue: { check: async () => void (await ctx.queue.depth()), failed: 'unreachable' },
+    }),
+  );
   app.get('/favicon.ico', favicon);
 
   app.use(dniScriptRoutes());
@@ -82,6 +94,8 @@ export function createApp(ctx: AppContext): express.Express {
   api.use(scoringRoutes(ctx.scoring));
   api.use(jobsRoutes(ctx.queue));
   api.use(salesforceRoutes(ctx.salesforce));
+  api.use(privacyRoutes(ctx.erasure));
+  api.use(keysRoutes(ctx.keys));
   app.use('/api/v1', api);
 
   app.use(notFound);

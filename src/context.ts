@@ -38,6 +38,11 @@ import { createSyncRepo } from './salesforce/sync.repo';
 import { createSyncService } from './salesforce/sync.service';
 import { salesforceSyncJob } from './salesforce/sync.job';
 import type { SalesforceApi } from './salesforce/salesforce.client';
+import { createPrivacyRepo } from './privacy/privacy.repo';
+import { createErasureService } from './privacy/erasure';
+import { createRetentionSchedule, createRetentionService } from './privacy/retention';
+import { retentionJob } from './privacy/retention.job';
+import { createMetrics } from './metrics/metrics';
 // The composition root is the one product file allowed to wire demo mode.
 import { createNumbersApiProvider } from './demo/twilio-rest/provider';
 import { createDemoService } from './demo/demo.service';
@@ -238,6 +243,48 @@ export function createContext(deps: ContextDeps) {
   });
   queue.handle('salesforce.sync', salesforceSyncJob(salesforce));
 
+  // Privacy: erasure and retention, each feature erasing its own rows through its service.
+  const privacyLog = logger.child({ feature: 'privacy' });
+  const privacyRepo = createPrivacyRepo(db);
+  const personalData = { calls, numbers, scoring, routing, salesforce, jobs: queue };
+  const erasure = createErasureService({
+    holders: personalData,
+    repo: privacyRepo,
+    clock,
+    log: privacyLog,
+    hashSecret: config.PRIVACY_HASH_SECRET,
+  });
+  const retention = createRetentionService({
+    holders: personalData,
+    repo: privacyRepo,
+    periods: {
+      sessionDays: config.SESSION_RETENTION_DAYS,
+      callerDays: config.CALLER_RETENTION_DAYS,
+      recordingDays: config.RECORDING_RETENTION_DAYS,
+      transcriptDays: config.TRANSCRIPT_RETENTION_DAYS,
+    },
+    clock,
+    log: privacyLog,
+  });
+  queue.handle('privacy.retention', retentionJob(retention));
+  const retentionSchedule = createRetentionSchedule({
+    clock,
+    log: privacyLog,
+    queued: async (id) => (await queue.jobState('privacy.retention', id)) !== null,
+    enqueue: (id) => queue.enqueue('privacy.retention', {}, { id }),
+  });
+
+  const metrics = createMetrics({
+    log: logger.child({ feature: 'metrics' }),
+    sources: {
+      queueDepth: () => queue.depth(),
+      salesforce: async () => {
+        const s = await salesforce.status(1);
+        return { paused: s.state !== 'running', dead: s.counts.dead ?? 0 };
+      },
+    },
+  });
+
   const demo = createDemoService({
     campaigns,
     numbers,
@@ -274,6 +321,9 @@ export function createContext(deps: ContextDeps) {
     scoring,
     transcripts,
     salesforce,
+    erasure,
+    retention,
+    metrics,
     /**
      * Warms the number directory, so a node that starts while the database is down can still
      * send callers to their campaign's fallback. Failing to warm is logged, never fatal.
@@ -286,6 +336,7 @@ export function createContext(deps: ContextDeps) {
       });
       await queue.start();
       salesforce.start();
+      retentionSchedule.start();
       await directory.warm().catch((err: unknown) => {
         logger.warn({ err }, 'number directory not warmed; it fills as calls arrive');
       });
@@ -293,6 +344,7 @@ export function createContext(deps: ContextDeps) {
     /** Stops what start() started and the demo Twilio stand-in; the database is the caller's. */
     async stop() {
       await ingest.stop();
+      retentionSchedule.stop();
       routing.stop();
       await salesforce.stop();
       await queue.stop();

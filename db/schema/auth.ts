@@ -10,4 +10,6 @@ export const apiKeys = pgTable('api_keys', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  /** After this instant the key is refused; null: it does not expire. */
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
 });

@@ -6,3 +6,4 @@ export * from './agents';
 export * from './routing';
 export * from './scoring';
 export * from './salesforce';
+export * from './privacy';

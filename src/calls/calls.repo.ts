@@ -270,6 +270,136 @@ export function createCallsRepo(database: Database) {
       const rows = await db.delete(blockedNumbers).where(eq(blockedNumbers.id, id)).returning();
       return rows.length > 0;
     },
+
+    /**
+     * Privacy (erasure and retention): removes the personal data of some calls, their child legs
+     * and the copies inside their stored webhook events, keeping campaign attribution, status,
+     * durations and the dedupe keys. `linked` sees the calls and their sessions first, so other
+     * features erase theirs before these rows stop matching; a failure leaves the calls to be
+     * found again. `recordingsOnly` drops only recordings.
+     */
+    async forgetCallerData(
+      scope: { caller: string } | { startedBefore: Date; limit: number; recordingsOnly?: boolean },
+      linked: (found: { callSids: string[]; sessionIds: string[] }) => Promise<void>,
+    ): Promise<{ callSids: string[]; calls: number; events: number }> {
+      const recordingsOnly = 'startedBefore' in scope && scope.recordingsOnly === true;
+      const personal = or(
+        sql`${calls.fromNumber} is not null`,
+        sql`${calls.callerName} is not null`,
+        sql`${calls.callerCity} is not null`,
+        sql`${calls.callerZip} is not null`,
+        sql`${calls.visitorId} is not null`,
+        sql`${calls.recordingUrl} is not null`,
+      );
+      const match =
+        'caller' in scope
+          ? or(eq(calls.fromNumber, scope.caller), eq(calls.toNumber, scope.caller))
+          : and(
+              lt(calls.startedAt, scope.startedBefore),
+              isNull(calls.parentCallSid),
+              recordingsOnly
+                ? or(sql`${calls.recordingUrl} is not null`, sql`${calls.recordingSid} is not null`)
+                : personal,
+            );
+      const roots = await db
+        .select({ callSid: calls.callSid })
+        .from(calls)
+        .where(match)
+        .orderBy(asc(calls.startedAt))
+        .limit('caller' in scope ? 100_000 : scope.limit);
+      // Events that name the caller but whose call row is missing (or is another call's leg).
+      const orphanSids =
+        'caller' in scope
+          ? await database.rows<{ call_sid: string }>(sql`
+              select distinct call_sid from call_events
+               where params->>'From' = ${scope.caller} or params->>'Caller' = ${scope.caller}`)
+          : [];
+      const rootSids = [
+        ...new Set([...roots.map((r) => r.callSid), ...orphanSids.map((r) => r.call_sid)]),
+      ];
+      if (rootSids.length === 0) return { callSids: [], calls: 0, events: 0 };
+      const legs = await db
+        .select({ callSid: calls.callSid })
+        .from(calls)
+        .where(inArray(calls.parentCallSid, rootSids));
+      const callSids = [...new Set([...rootSids, ...legs.map((l) => l.callSid)])];
+      const sessions = await db
+        .selectDistinct({ sessionId: calls.sessionId })
+        .from(calls)
+        .where(and(inArray(calls.callSid, callSids), sql`${calls.sessionId} is not null`));
+      if (!recordingsOnly) {
+        await linked({ callSids, sessionIds: sessions.flatMap((s) => s.sessionId ?? []) });
+      }
+
+      const recording = { recordingUrl: null, recordingSid: null };
+      const updated = await db
+        .update(calls)
+        .set(
+          recordingsOnly
+            ? { ...recording, updatedAt: new Date() }
+            : {
+                ...recording,
+                fromNumber: null,
+                callerName: null,
+                callerCity: null,
+                callerState: null,
+                callerZip: null,
+                callerCountry: null,
+                visitorId: null,
+                landingUrl: null,
+                referrer: null,
+                gclid: null,
+                fbclid: null,
+                msclkid: null,
+                ...('caller' in scope
+                  ? {
+                      toNumber: sql`case when ${calls.toNumber} = ${scope.caller} then null else ${calls.toNumber} end`,
+                    }
+                  : {}),
+                updatedAt: new Date(),
+              },
+        )
+        .where(inArray(calls.callSid, callSids))
+        .returning({ callSid: calls.callSid });
+
+      const keys = recordingsOnly ? RECORDING_PARAMS : [...CALLER_PARAMS, ...RECORDING_PARAMS];
+      const keysJson = JSON.stringify(keys);
+      const sidsJson = JSON.stringify(callSids);
+      const value = 'caller' in scope ? scope.caller : null;
+      const events = await database.rows<{ id: number }>(sql`
+        update call_events e
+           set params = coalesce(
+                 (select jsonb_object_agg(p.key, p.value) from jsonb_each(e.params) p
+                   where not (${keysJson}::jsonb ? p.key)
+                     and p.value is distinct from to_jsonb(${value}::text)),
+                 '{}'::jsonb)
+         where (e.call_sid in (select jsonb_array_elements_text(${sidsJson}::jsonb))
+                or e.root_call_sid in (select jsonb_array_elements_text(${sidsJson}::jsonb)))
+           and exists (select 1 from jsonb_each(e.params) p
+                        where ${keysJson}::jsonb ? p.key
+                           or p.value = to_jsonb(${value}::text))
+        returning e.id`);
+      return { callSids, calls: updated.length, events: events.length };
+    },
   };
 }
 export type CallsRepo = ReturnType<typeof createCallsRepo>;
+
+/** Webhook parameters that identify or locate the caller (Twilio's voice request parameters). */
+const CALLER_PARAMS = [
+  'From',
+  'Caller',
+  'CallerName',
+  'CallerId',
+  'ForwardedFrom',
+  'FromCity',
+  'FromState',
+  'FromZip',
+  'FromCountry',
+  'CallerCity',
+  'CallerState',
+  'CallerZip',
+  'CallerCountry',
+];
+/** Where a call's recording can be fetched from. */
+const RECORDING_PARAMS = ['RecordingUrl', 'RecordingSid'];

@@ -86,6 +86,12 @@ export function createCallService(deps: {
       return { call, legs, events, score };
     },
 
+    /** Privacy: removes the personal data of a caller's (or old) calls; see the repo method. */
+    forgetCallerData: (
+      scope: Parameters<CallsRepo['forgetCallerData']>[0],
+      linked: Parameters<CallsRepo['forgetCallerData']>[1],
+    ) => repo.forgetCallerData(scope, linked),
+
     listBlocked: () => blockList.list(),
     block: (pattern: string, reason: string | null) => blockList.add(pattern, reason),
     unblock: (id: string) => blockList.remove(id),

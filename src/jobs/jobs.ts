@@ -19,6 +19,8 @@ export const jobs = {
   'salesforce.sync': z
     .object({ callSid: z.string().min(1), reason: z.enum(['final', 'rescored']) })
     .strict(),
+  /** Anonymize what is older than its retention period (queued once a day). */
+  'privacy.retention': z.object({}).strict(),
 } as const;
 
 export type JobName = keyof typeof jobs;
@@ -41,6 +43,7 @@ export const retryPolicies: Record<JobName, RetryPolicy> = {
   'call.score': { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 },
   'scoring.rescore': { retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 3600 },
   'salesforce.sync': { retryLimit: 10, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 },
+  'privacy.retention': { retryLimit: 3, retryDelay: 300, retryBackoff: true, expireInSeconds: 3600 },
 };
 
 /** The dead-letter queue of a job: where pg-boss moves it once its retries are spent. */

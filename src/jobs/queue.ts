@@ -198,6 +198,47 @@ export function createJobQueue(deps: JobQueueDeps) {
       return (rows as DeadLetterRow[]).map(toDeadLetter);
     },
 
+    /**
+     * Privacy: deletes jobs (queued, retrying, finished, archived and dead letters; never one that
+     * is running) whose payload has one of these values at its top level; `names` limits it to
+     * those jobs and their dead letters. Answers how many were deleted.
+     */
+    async eraseJobs(values: string[], names: JobName[] = jobNames): Promise<number> {
+      if (values.length === 0 || names.length === 0) return 0;
+      const db = boss.getDb() as PgBoss.Db;
+      const queues = names.flatMap((n) => [n, deadLetterQueue(n)]);
+      let deleted = 0;
+      for (const table of ['job', 'archive']) {
+        const { rows } = await db.executeSql(
+          `delete from ${SCHEMA}.${table} j
+            where j.name = any($1::text[]) and j.state <> 'active'
+              and jsonb_typeof(j.data) = 'object'
+              and exists (select 1 from jsonb_each_text(j.data) d where d.value = any($2::text[]))
+            returning j.id`,
+          [queues, values],
+        );
+        deleted += rows.length;
+      }
+      return deleted;
+    },
+
+    /** Jobs waiting (queued or retrying) and dead letters per job name, for /metrics. */
+    async depth(): Promise<{ name: JobName; waiting: number; dead: number }[]> {
+      const db = boss.getDb() as PgBoss.Db;
+      const { rows } = await db.executeSql(
+        `select name, count(*)::int as n from ${SCHEMA}.job
+          where name = any($1::text[]) and state in ('created', 'retry')
+          group by name`,
+        [jobNames.flatMap((n) => [n, deadLetterQueue(n)])],
+      );
+      const counts = new Map((rows as { name: string; n: number }[]).map((r) => [r.name, r.n]));
+      return jobNames.map((name) => ({
+        name,
+        waiting: Number(counts.get(name) ?? 0),
+        dead: Number(counts.get(deadLetterQueue(name)) ?? 0),
+      }));
+    },
+
     /** Queues a dead letter's payload again as a fresh job and removes the dead letter. */
     async retryDeadLetter(id: string): Promise<{ id: string; jobId: string; name: JobName }> {
       for (const name of jobNames) {

@@ -244,6 +244,49 @@ export function createNumbersRepo(database: Database) {
     async activeNumbers(): Promise<TrackingNumberRow[]> {
       return db.select().from(trackingNumbers).where(eq(trackingNumbers.status, 'active'));
     },
+
+    /**
+     * Privacy: strips visitor sessions down to their campaign attribution (no visitor id, user
+     * agent, referrer, click ids or query string): the given sessions and the same visitors' other
+     * sessions, or (retention) up to `limit` sessions last seen before a date. Leases stay.
+     */
+    async forgetVisitors(
+      scope: { sessionIds: string[] } | { lastSeenBefore: Date; limit: number },
+    ): Promise<number> {
+      const personal = sql`(s.visitor_id is not null or s.user_agent is not null or s.referrer is not null
+        or s.gclid is not null or s.fbclid is not null or s.msclkid is not null
+        or s.landing_url <> coalesce(s.landing_path, ''))`;
+      let ids: string[];
+      if ('sessionIds' in scope) {
+        if (scope.sessionIds.length === 0) return 0;
+        const rows = await database.rows<{ id: string }>(sql`
+          with given as (
+            select id, site_id, visitor_id from visitor_sessions
+             where id::text in (select jsonb_array_elements_text(${JSON.stringify(scope.sessionIds)}::jsonb))
+          )
+          select s.id from visitor_sessions s
+           where (s.id in (select id from given)
+                  or (s.visitor_id is not null
+                      and (s.site_id, s.visitor_id) in (select site_id, visitor_id from given)))
+             and ${personal}`);
+        ids = rows.map((r) => r.id);
+      } else {
+        const rows = await database.rows<{ id: string }>(sql`
+          select s.id from visitor_sessions s
+           where s.last_seen_at < ${ts(scope.lastSeenBefore)} and ${personal}
+           limit ${scope.limit}`);
+        ids = rows.map((r) => r.id);
+      }
+      if (ids.length === 0) return 0;
+      const updated = await database.rows<{ id: string }>(sql`
+        update visitor_sessions
+           set visitor_id = null, user_agent = null, referrer = null, gclid = null, fbclid = null,
+               msclkid = null,
+               landing_url = coalesce(landing_path, ''), anonymous = true
+         where id::text in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+        returning id`);
+      return updated.length;
+    },
   };
 }
 export type NumbersRepo = ReturnType<typeof createNumbersRepo>;

@@ -253,6 +253,10 @@ export function createNumbersService(deps: NumbersServiceDeps) {
         },
       };
     },
+
+    /** Privacy: visitor sessions keep their campaign attribution and lose what identifies them. */
+    forgetVisitors: (scope: Parameters<NumbersRepo['forgetVisitors']>[0]) =>
+      repo.forgetVisitors(scope),
   };
 }
 export type NumbersService = ReturnType<typeof createNumbersService>;

@@ -26,6 +26,29 @@ export function createRoutingRepo(db: DbOrTx) {
         .set({ attempts, ...(winner !== undefined ? { winner } : {}), updatedAt: sql`now()` })
         .where(eq(callRouting.callSid, callSid));
     },
+
+    /** Privacy: forgets where these calls' callers were (the place, agent distances, caller id). */
+    async forgetCallerPlace(callSids: string[]): Promise<number> {
+      if (callSids.length === 0) return 0;
+      const erased = { lat: null, lon: null, how: 'unknown' };
+      const rows = await db.execute<{ call_sid: string }>(sql`
+        update call_routing r
+           set caller_place = ${JSON.stringify(erased)}::jsonb,
+               candidates = coalesce(
+                 (select jsonb_agg(case when jsonb_typeof(c) = 'object'
+                                        then jsonb_set(c, '{km}', 'null'::jsonb) else c end order by n)
+                    from jsonb_array_elements(r.candidates) with ordinality as e(c, n)),
+                 '[]'::jsonb),
+               plan = case when r.plan is null then null else r.plan - 'from' end,
+               updated_at = now()
+         where r.call_sid in (select jsonb_array_elements_text(${JSON.stringify(callSids)}::jsonb))
+           and (r.caller_place is distinct from ${JSON.stringify(erased)}::jsonb
+                or coalesce(r.plan ? 'from', false)
+                or exists (select 1 from jsonb_array_elements(r.candidates) c
+                            where jsonb_typeof(c->'km') = 'number'))
+        returning r.call_sid`);
+      return Array.isArray(rows) ? rows.length : ((rows as { rows?: unknown[] }).rows?.length ?? 0);
+    },
   };
 }
 export type RoutingRepo = ReturnType<typeof createRoutingRepo>;

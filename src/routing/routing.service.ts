@@ -257,6 +257,9 @@ export function createRoutingService(deps: RoutingDeps) {
   }
 
   return {
+    /** Privacy: forgets where these calls' callers were, in the stored decisions. */
+    forgetCallerPlace: (callSids: string[]) => decisions.forgetCallerPlace(callSids),
+
     /** POST /twilio/voice: decides who rings, stores why, screen-pops the agent, answers TwiML. */
     async answerIncoming(call: IncomingCall): Promise<{ twiml: string; decision: RouteDecision }> {
       if (call.blocked) {

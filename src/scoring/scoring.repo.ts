@@ -63,6 +63,25 @@ export function createScoringRepo(db: Db) {
         .set({ scored: sql`${scoringRescoreRuns.scored} + ${n}` })
         .where(eq(scoringRescoreRuns.id, id));
     },
+
+    /** Privacy: drops the caller's place (state, ZIP, distance) from these calls' explanations. */
+    async forgetCallerFacts(callSids: string[]): Promise<number> {
+      if (callSids.length === 0) return 0;
+      const rows = await db.execute<{ call_sid: string }>(sql`
+        update call_scores s
+           set explanation = coalesce(
+                 (select jsonb_agg(case when jsonb_typeof(x->'facts') = 'object'
+                                        then jsonb_set(x, '{facts}', (x->'facts') - 'callerState' - 'callerZip' - 'distanceKm')
+                                        else x end order by n)
+                    from jsonb_array_elements(s.explanation) with ordinality as e(x, n)),
+                 '[]'::jsonb)
+         where s.call_sid in (select jsonb_array_elements_text(${JSON.stringify(callSids)}::jsonb))
+           and exists (select 1 from jsonb_array_elements(s.explanation) x
+                        where jsonb_typeof(x->'facts') = 'object'
+                          and (x->'facts') ?| array['callerState', 'callerZip', 'distanceKm'])
+        returning s.call_sid`);
+      return rowCount(rows);
+    },
   };
 }
 export type ScoringRepo = ReturnType<typeof createScoringRepo>;

@@ -183,6 +183,9 @@ export function createScoringService(deps: ScoringServiceDeps) {
         throw err;
       }
     },
+
+    /** Privacy: the caller's place leaves these calls' score explanations; scores stay. */
+    forgetCallerFacts: (callSids: string[]) => deps.repo.forgetCallerFacts(callSids),
   };
 }
 export type ScoringService = ReturnType<typeof createScoringService>;

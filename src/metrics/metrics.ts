@@ -1,0 +1,137 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { sameSecret } from '../shared/auth';
+import type { Logger } from '../shared/logger';
+
+/** What /metrics reads when it is scraped; each source is optional, and a failing one is logged. */
+export interface MetricSources {
+  /** Jobs waiting and dead letters per job name (the job queue). */
+  queueDepth?: () => Promise<{ name: string; waiting: number; dead: number }[]>;
+  /** Whether the Salesforce sync is paused (not configured), and its dead letters. */
+  salesforce?: () => Promise<{ paused: boolean; dead: number }>;
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
+
+/**
+ * Prometheus metrics in a registry of their own (not prom-client's global one), so several
+ * contexts in one process (tests, scripts) do not clash.
+ */
+export function createMetrics(deps: { sources?: MetricSources; log: Logger }) {
+  const registry = new Registry();
+  const sources = deps.sources ?? {};
+  collectDefaultMetrics({ register: registry, prefix: 'leadline_' });
+
+  const requests = new Counter({
+    name: 'leadline_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'leadline_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+
+  const quietly = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      deps.log.warn({ err, source: what }, 'metric source failed');
+      return undefined;
+    }
+  };
+
+  new Gauge({
+    name: 'leadline_jobs_waiting',
+    help: 'Jobs queued or waiting for a retry, by job name',
+    labelNames: ['job'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const depth = sources.queueDepth && (await quietly('queue', sources.queueDepth));
+      for (const d of depth ?? []) this.set({ job: d.name }, d.waiting);
+    },
+  });
+  new Gauge({
+    name: 'leadline_jobs_dead_letters',
+    help: 'Jobs whose retries are spent, by job name',
+    labelNames: ['job'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const depth = sources.queueDepth && (await quietly('queue', sources.queueDepth));
+      for (const d of depth ?? []) this.set({ job: d.name }, d.dead);
+    },
+  });
+  new Gauge({
+    name: 'leadline_salesforce_sync_paused',
+    help: '1 when the Salesforce sync is not running (not configured), else 0',
+    registers: [registry],
+    async collect() {
+      const s = sources.salesforce && (await quietly('salesforce', sources.salesforce));
+      if (s) this.set(s.paused ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'leadline_salesforce_dead_letters',
+    help: 'Calls Salesforce refused for their data (sync dead letters)',
+    registers: [registry],
+    async collect() {
+      const s = sources.salesforce && (await quietly('salesforce', sources.salesforce));
+      if (s) this.set(s.dead);
+    },
+  });
+
+  return {
+    registry,
+
+    /**
+     * Times every request and labels it with the express route pattern that answered it (never
+     * the raw URL, which would carry ids and phone numbers and grow without bound).
+     */
+    middleware(): RequestHandler {
+      return function measureRequest(req, res, next) {
+        const end = latency.startTimer();
+        res.on('finish', () => {
+          const labels = {
+            method: req.method,
+            route: routeOf(req),
+            status: String(res.statusCode),
+          };
+          end(labels);
+          requests.inc(labels);
+        });
+        next();
+      };
+    },
+
+    /** `GET /metrics`: the text format; with a token configured, only with that Bearer token. */
+    handler(token?: string): RequestHandler {
+      return async function metrics(req: Request, res: Response) {
+        if (token) {
+          const m = /^Bearer\s+(\S{1,200})\s*$/i.exec(req.get('authorization') ?? '');
+          if (!m?.[1] || !sameSecret(m[1], token)) {
+            res
+              .status(401)
+              .json({ error: { code: 'unauthorized', message: 'metrics token required' } });
+            return;
+          }
+        }
+        res.setHeader('Content-Type', registry.contentType);
+        res.send(await registry.metrics());
+      };
+    },
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The route pattern that answered, e.g. `/api/v1/calls/:sid`; `unmatched` for 404s. */
+function routeOf(req: Request): string {
+  const route = (req as Request & { route?: { path?: unknown } }).route;
+  if (!route || typeof route.path !== 'string') return 'unmatched';
+  return `${req.baseUrl}${route.path}`;
+}

@@ -1,0 +1,90 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../shared/clock';
+import type { Logger } from '../shared/logger';
+import type { PersonalDataHolders } from './ports';
+import type { PrivacyRepo } from './privacy.repo';
+import type { Touched } from './privacy.schemas';
+
+/**
+ * The audit log's fingerprint of a number: SHA-256 of an optional secret, a random per-row salt
+ * and the number. Without the secret a phone number's small space could be searched, so the
+ * secret (PRIVACY_HASH_SECRET) is what keeps the log from confirming a guessed number.
+ */
+export function fingerprintNumber(e164: string, salt: string, secret = ''): string {
+  return createHash('sha256').update(`${secret}\u0000${salt}\u0000${e164}`).digest('hex');
+}
+
+/** Erasure of one caller everywhere Leadline keeps them, with an audit row that omits the number. */
+export function createErasureService(deps: {
+  holders: PersonalDataHolders;
+  repo: PrivacyRepo;
+  clock: Clock;
+  log: Logger;
+  hashSecret?: string;
+}) {
+  const { holders, repo, clock, log } = deps;
+
+  return {
+    /**
+     * Removes or anonymizes the caller's data in every feature before answering. Calls are
+     * anonymized last, so a failure half-way leaves them findable and a retry finishes the job.
+     */
+    async eraseCaller(
+      e164: string,
+      requestedBy: string,
+    ): Promise<{ id: string; touched: Touched }> {
+      const touched = {
+        calls: 0,
+        events: 0,
+        sessions: 0,
+        scores: 0,
+        routing: 0,
+        salesforce: 0,
+        jobs: 0,
+      };
+      touched.jobs += await holders.jobs.eraseJobs([e164]);
+      const calls = await holders.calls.forgetCallerData(
+        { caller: e164 },
+        async ({ callSids, sessionIds }) => {
+          touched.scores = await holders.scoring.forgetCallerFacts(callSids);
+          touched.routing = await holders.routing.forgetCallerPlace(callSids);
+          touched.salesforce = await holders.salesforce.forgetCalls(callSids);
+          // Nothing more about these calls goes to Salesforce.
+          touched.jobs += await holders.jobs.eraseJobs(callSids, ['salesforce.sync']);
+          touched.sessions = await holders.numbers.forgetVisitors({ sessionIds });
+        },
+      );
+      touched.calls = calls.calls;
+      touched.events = calls.events;
+
+      const salt = randomBytes(16).toString('hex');
+      const row = await repo.recordErasure({
+        numberHash: fingerprintNumber(e164, salt, deps.hashSecret),
+        salt,
+        requestedBy,
+        requestedAt: clock.now(),
+        touched,
+      });
+      log.info({ erasureId: row.id, requestedBy, touched }, 'caller erased');
+      return { id: row.id, touched };
+    },
+
+    /** The audit log, newest first (no numbers in it). */
+    async listErasures(limit = 100) {
+      const rows = await repo.listErasures(limit);
+      return rows.map((r) => ({
+        id: r.id,
+        requestedBy: r.requestedBy,
+        requestedAt: r.requestedAt,
+        touched: r.touched,
+      }));
+    },
+
+    /** Whether this number was erased before (recomputes each row's salted fingerprint). */
+    async wasErased(e164: string, limit = 10_000): Promise<boolean> {
+      const rows = await repo.listErasures(limit);
+      return rows.some((r) => r.numberHash === fingerprintNumber(e164, r.salt, deps.hashSecret));
+    },
+  };
+}
+export type ErasureService = ReturnType<typeof createErasureService>;
