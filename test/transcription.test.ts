@@ -250,7 +250,7 @@ describe('key terms in the score', () => {
       },
     });
     expect(score.explanation.find((e) => e.rule === 'asked-price')?.facts).toMatchObject({
-      term: 'how much',
+      term: 'quote',
       utterance: 'And how much is a quote, roughly?',
     });
   });
