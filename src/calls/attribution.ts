@@ -14,34 +14,49 @@ export interface AttributionDecision<L extends LeaseCandidate> {
   candidates: string[] | null;
 }
 
+const byNewestEnd = (a: LeaseCandidate, b: LeaseCandidate) =>
+  b.expiresAt.getTime() - a.expiresAt.getTime() || b.startedAt.getTime() - a.startedAt.getTime();
+
+/** Session ids in first-seen order, once each (a session may have several lease rows). */
+function sessionsOf(leases: LeaseCandidate[]): string[] {
+  return [...new Set(leases.map((l) => l.sessionId))];
+}
+
 /**
  * Decides which visit a call belongs to from the leases on the dialled number around the call's
- * start. Never silent about doubt: shared leases or several live ones make it `ambiguous`.
+ * start (leases that covered it or ended at most the grace period before it). Never silent about
+ * doubt: a visitor keeps seeing a number after their lease ends, so when the number's recent
+ * holders include more than one visit, or a live lease is shared, the call is `ambiguous` with
+ * every one of them as a candidate; `exact` only when one visit alone held it in that period.
  */
 export function attributeCall<L extends LeaseCandidate>(
   leases: L[],
   callStart: Date,
+  opts: { graceSeconds?: number } = {},
 ): AttributionDecision<L> {
   const at = callStart.getTime();
-  const live = leases.filter((l) => l.startedAt.getTime() <= at && l.expiresAt.getTime() >= at);
-  if (live.length === 1 && live[0] && !live[0].shared) {
-    return { confidence: 'exact', chosen: live[0], candidates: null };
-  }
+  const earliest = opts.graceSeconds === undefined ? -Infinity : at - opts.graceSeconds * 1000;
+  const recent = leases
+    .filter((l) => l.startedAt.getTime() <= at && l.expiresAt.getTime() >= earliest)
+    .sort(byNewestEnd);
+  const live = recent.filter((l) => l.expiresAt.getTime() >= at);
+  const sessions = sessionsOf([...live, ...recent]);
+
   if (live.length > 0) {
+    if (sessions.length === 1 && live.every((l) => !l.shared)) {
+      return { confidence: 'exact', chosen: live[0], candidates: null };
+    }
     // The exclusive holder had the number first; shared visitors were overflow.
     const chosen =
       live.find((l) => !l.shared) ??
       [...live].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())[0];
-    return { confidence: 'ambiguous', chosen, candidates: live.map((l) => l.sessionId) };
+    return { confidence: 'ambiguous', chosen, candidates: sessions };
   }
-  const ended = leases
-    .filter((l) => l.expiresAt.getTime() < at)
-    .sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime());
-  if (ended.length > 0) {
+  if (recent.length > 0) {
     return {
       confidence: 'expired',
-      chosen: ended[0],
-      candidates: ended.length > 1 ? ended.map((l) => l.sessionId) : null,
+      chosen: recent[0],
+      candidates: sessions.length > 1 ? sessions : null,
     };
   }
   return { confidence: 'none', chosen: undefined, candidates: null };

@@ -9,6 +9,7 @@ import { matchCampaign } from './matching';
 import type { NumbersRepo } from './numbers.repo';
 import type { SessionRequest } from './numbers.schemas';
 import { numberView } from './phone';
+import { createRenewalBuffer, DEFAULT_RENEWAL_OPTIONS, type RenewalOptions } from './renewals';
 import { hasSourceSignal, parseVisit, type VisitInfo } from './visit';
 
 export interface DniDeps {
@@ -16,6 +17,8 @@ export interface DniDeps {
   campaigns: CampaignService;
   clock: Clock;
   log: Logger;
+  /** Renewals answered from memory and written in batches (defaults: DEFAULT_RENEWAL_OPTIONS). */
+  renewals?: Partial<RenewalOptions>;
 }
 
 export interface SessionAnswer {
@@ -32,12 +35,26 @@ export interface SessionAnswer {
 const SITE_CACHE_MS = 5_000;
 const newVisitorId = () => `v_${randomBytes(12).toString('base64url')}`;
 
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Dynamic number insertion: matches a visit to a campaign and leases it a tracking number for the
  * campaign's hold window, renewing the same lease while the visitor stays.
  */
 export function createDniService(deps: DniDeps) {
   const { repo, campaigns, clock, log } = deps;
+  const renewals = createRenewalBuffer({
+    repo,
+    clock,
+    log,
+    options: { ...DEFAULT_RENEWAL_OPTIONS, ...deps.renewals },
+  });
   // Bounded; unknown keys are cached too (site: undefined), expiring on the injected clock.
   const siteCache = new LRUCache<string, { site: SiteRow | undefined }>({
     max: 10_000,
@@ -54,6 +71,10 @@ export function createDniService(deps: DniDeps) {
     }
     if (!hit.site) throw new NotFoundError('site key', 'site_not_found');
     return hit.site;
+  }
+
+  function isAllowed(site: SiteRow, origin: string | undefined): boolean {
+    return origin !== undefined && site.allowedOrigins.some((o) => o.toLowerCase() === origin);
   }
 
   async function anonymous(site: SiteRow, campaign: CampaignRow): Promise<SessionAnswer> {
@@ -99,16 +120,40 @@ export function createDniService(deps: DniDeps) {
           'no_matching_campaign',
         );
       }
-      // No visitor id (Do-Not-Track, no consent) and bots: the campaign's source number, no lease.
-      if (input.anonymous || visit.device === 'bot')
+      // No visitor id (Do-Not-Track, no consent), bots, and requests that no page of the site
+      // made (no Origin, or a landing page elsewhere): the campaign's source number, no lease, so
+      // a script cannot drain the pool.
+      const fromSite = origin !== undefined && isAllowed(site, originOf(visit.landingUrl));
+      if (input.anonymous || visit.device === 'bot' || !fromSite)
         return { body: await anonymous(site, campaign), site };
+
+      const newVisit = hasSourceSignal(visit);
+      if (input.visitorId) {
+        const renewed = renewals.renew(site.id, input.visitorId, campaign.id, newVisit);
+        if (renewed) {
+          const { lease, expiresAt } = renewed;
+          return {
+            body: {
+              visitorId: lease.visitorId,
+              sessionId: lease.sessionId,
+              campaignId: lease.campaignId,
+              number: numberView({ e164: lease.e164 }),
+              expiresAt: expiresAt.toISOString(),
+              shared: lease.shared,
+              holdSeconds: lease.holdSeconds,
+              swapTargets: site.swapTargets,
+            },
+            site,
+          };
+        }
+      }
 
       const touched = await repo.touchSession({
         siteId: site.id,
         campaignId: campaign.id,
         visitorId: input.visitorId ?? null,
         newVisitorId: newVisitorId(),
-        newVisit: hasSourceSignal(visit),
+        newVisit,
         maxHoldSeconds: Math.max(...siteCampaigns.map((c) => c.holdSeconds)),
         now: clock.now(),
         visit: {
@@ -129,6 +174,7 @@ export function createDniService(deps: DniDeps) {
         },
       });
       if (touched.exhausted) log.warn({ campaignId: touched.campaignId }, 'number pool exhausted');
+      renewals.remember(site.id, touched);
       return {
         body: {
           visitorId: touched.visitorId,
@@ -143,6 +189,15 @@ export function createDniService(deps: DniDeps) {
         site,
       };
     },
+
+    /** Writes the renewals answered from memory so far (one statement). */
+    flushRenewals: () => renewals.flush(),
+
+    /** Renewals answered from memory and not written yet. */
+    unflushedRenewals: () => renewals.unflushed(),
+
+    /** Stops the renewal flush timer after writing what is pending (`flush: false`: drop it). */
+    stop: (opts?: { flush?: boolean }) => renewals.stop(opts),
   };
 }
 export type DniService = ReturnType<typeof createDniService>;

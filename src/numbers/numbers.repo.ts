@@ -61,6 +61,15 @@ export interface SessionTouch {
   renewed: boolean;
 }
 
+/** A renewal a node answered from memory, waiting to be written. */
+export interface LeaseExtension {
+  sessionId: string;
+  numberId: string;
+  shared: boolean;
+  expiresAt: Date;
+  seenAt: Date;
+}
+
 export interface LeasedNumber {
   id: string;
   e164: string;
@@ -159,6 +168,36 @@ export function createNumbersRepo(database: Database) {
       `);
       if (!row) throw new Error('leadline_dni_session returned no row');
       return { ...row, expiresAt: new Date(row.expiresAt) };
+    },
+
+    /**
+     * Applies renewals answered from a node's memory, in one statement (migration 0009's
+     * leadline_dni_extend); answers the sessions whose lease was still theirs and is now extended.
+     */
+    async extendLeases(batch: LeaseExtension[], now: Date): Promise<Set<string>> {
+      if (batch.length === 0) return new Set();
+      const list = (values: string[], type: string) =>
+        sql`${`{${values.join(',')}}`}::${sql.raw(type)}`;
+      const rows = await database.rows<{ sessionId: string }>(sql`
+        select s as "sessionId" from leadline_dni_extend(${ts(now)},
+          ${list(
+            batch.map((b) => b.sessionId),
+            'uuid[]',
+          )}, ${list(
+            batch.map((b) => b.numberId),
+            'uuid[]',
+          )}, ${list(
+            batch.map((b) => String(b.shared)),
+            'boolean[]',
+          )}, ${list(
+            batch.map((b) => b.expiresAt.toISOString()),
+            'timestamptz[]',
+          )}, ${list(
+            batch.map((b) => b.seenAt.toISOString()),
+            'timestamptz[]',
+          )}) as s
+      `);
+      return new Set(rows.map((r) => r.sessionId));
     },
 
     async sourceNumber(campaignId: string): Promise<LeasedNumber | undefined> {

@@ -31,12 +31,22 @@ const visitorId = z
   .string()
   .regex(/^[A-Za-z0-9._-]{8,100}$/, 'must be 8-100 letters, digits, dots, _ or -');
 
+/** Lone UTF-16 surrogates: text the database cannot store (nor can it store NUL bytes). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const text = () =>
+  z
+    .string()
+    .refine(
+      (v) => !v.includes('\u0000') && !LONE_SURROGATE.test(v),
+      'must not contain NUL bytes or lone surrogates',
+    );
+
 export const sessionRequestSchema = z.object({
-  siteKey: z.string().min(1, 'is required').max(100),
+  siteKey: text().pipe(z.string().min(1, 'is required').max(100)),
   visitorId: visitorId.nullish(),
-  landingUrl: z.string().min(1, 'is required').max(4000),
-  referrer: z.string().max(4000).nullish(),
-  userAgent: z.string().max(1000).nullish(),
+  landingUrl: text().pipe(z.string().min(1, 'is required').max(4000)),
+  referrer: text().pipe(z.string().max(4000)).nullish(),
+  userAgent: text().pipe(z.string().max(1000)).nullish(),
   anonymous: z.boolean().optional(),
 });
 export type SessionRequest = z.infer<typeof sessionRequestSchema>;

@@ -231,7 +231,7 @@ export function createNumbersService(deps: NumbersServiceDeps) {
           ? `no visitor sessions in the last 7 days; keep at least ${MIN_POOL} numbers`
           : `peak of ${peak} concurrent visitor sessions in the last 7 days with a ${holdMin}-minute hold window, plus ${HEADROOM * 100}% headroom and one spare` +
             (exhaustion.total > 0
-              ? `; the pool ran out ${exhaustion.total} time(s), so those calls were ambiguous`
+              ? `; the pool ran out ${exhaustion.total} time(s), and visitors who arrived then shared a number, so a call from them cannot be tied to one visit`
               : '');
       return {
         campaignId,
