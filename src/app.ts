@@ -12,6 +12,9 @@ import { callsRoutes } from './calls/calls.routes';
 import { demoRoutes } from './demo/demo.routes';
 import { agentsRoutes } from './routing/agents.routes';
 import { agentConsoleRoutes } from './routing/agent-console.routes';
+import { dispositionRoutes } from './routing/dispositions.routes';
+import { followUpTwilioRoutes } from './routing/follow-ups.routes';
+import { reportsRoutes } from './reports/reports.routes';
 import { scoringRoutes } from './scoring/scoring.routes';
 import { transcriptionRoutes } from './scoring/transcripts.routes';
 import { jobsRoutes } from './jobs/jobs.routes';
@@ -75,6 +78,13 @@ export function createApp(ctx: AppContext): express.Express {
       publicBaseUrl: ctx.config.publicBaseUrl,
     }),
   );
+  // Before twilioRoutes, whose /twilio middleware would otherwise parse and check it first.
+  app.use(
+    followUpTwilioRoutes(ctx.followUps, {
+      authToken: ctx.config.twilioAuthToken,
+      publicBaseUrl: ctx.config.publicBaseUrl,
+    }),
+  );
   app.use(
     twilioRoutes(ctx.webhooks, {
       authToken: ctx.config.twilioAuthToken,
@@ -89,8 +99,15 @@ export function createApp(ctx: AppContext): express.Express {
   api.use(authenticate((key) => ctx.keys.resolve(key)));
   api.use(campaignRoutes(ctx.campaigns));
   api.use(numbersRoutes(ctx.numbers));
-  api.use(callsRoutes(ctx.calls, (sid) => ctx.routing.routingOf(sid)));
+  api.use(dispositionRoutes(ctx.dispositions));
+  api.use(
+    callsRoutes(ctx.calls, (sid) => ctx.routing.routingOf(sid), {
+      routingsOf: (sids) => ctx.routing.routingsOf(sids),
+      dispositionsOf: (sids) => ctx.dispositions.dispositionsOf(sids),
+    }),
+  );
   api.use(agentsRoutes(ctx.agents));
+  api.use(reportsRoutes(ctx.reports.followUps));
   api.use(scoringRoutes(ctx.scoring));
   api.use(jobsRoutes(ctx.queue));
   api.use(salesforceRoutes(ctx.salesforce));

@@ -3,7 +3,7 @@ import type { Config } from './shared/config';
 import type { Database } from './shared/db';
 import type { Logger } from './shared/logger';
 import { systemClock, type Clock } from './shared/clock';
-import type { TwilioNumbersApi } from './shared/twilio';
+import type { TwilioCallsApi, TwilioNumbersApi } from './shared/twilio';
 import { createKeysRepo } from './keys/keys.repo';
 import { createKeyService } from './keys/keys.service';
 import { createCampaignsRepo } from './campaigns/campaigns.repo';
@@ -18,6 +18,11 @@ import { createAgentService } from './routing/agents.service';
 import { createAgentPool } from './routing/agent-pool';
 import { createRoutingRepo } from './routing/routing.repo';
 import { createAgentNotifier } from './routing/screen-pop';
+import { createDispositionsRepo } from './routing/dispositions.repo';
+import { createDispositionService } from './routing/dispositions.service';
+import { createFollowUpsRepo } from './routing/follow-ups.repo';
+import { createFollowUpService } from './routing/follow-ups.service';
+import { createFollowUpReport } from './reports/follow-ups.report';
 import { lazyIpLocator } from './geo/ip-location';
 import { createCallsRepo } from './calls/calls.repo';
 import { createCallService } from './calls/calls.service';
@@ -58,6 +63,8 @@ export interface ContextDeps {
   clock?: Clock;
   /** Twilio's numbers API; by default from config (real, TWILIO_API_BASE_URL, or demo stand-in). */
   twilioNumbers?: TwilioNumbersApi;
+  /** Twilio's calls API (follow-up callbacks); by default the same Twilio as the numbers API. */
+  twilioCalls?: TwilioCallsApi;
   /** Salesforce's API; by default from config (null: not configured, sync paused). */
   salesforceApi?: SalesforceApi | null;
 }
@@ -72,6 +79,9 @@ export function createContext(deps: ContextDeps) {
   const db = database.db;
   const provider = deps.twilioNumbers ? undefined : createNumbersApiProvider(config);
   const twilioNumbers = deps.twilioNumbers ?? (provider as TwilioNumbersApi);
+  // Callbacks go to the same Twilio (or stand-in) as number purchases, even with injected numbers.
+  const callsProvider = deps.twilioCalls || provider ? undefined : createNumbersApiProvider(config);
+  const twilioCalls: TwilioCallsApi = deps.twilioCalls ?? provider ?? callsProvider ?? noCalls;
 
   const keys = createKeyService({
     keys: createKeysRepo(db),
@@ -122,11 +132,36 @@ export function createContext(deps: ContextDeps) {
     dbPath: config.GEOIP_DB_PATH,
     onError: (err) => routingLog.error({ err }, 'IP location database not opened'),
   });
+  const decisions = createRoutingRepo(db);
+  const followUps = createFollowUpService({
+    repo: createFollowUpsRepo(db),
+    decisions,
+    agents: agentsRepo,
+    callOf: async (callSid) => {
+      const c = await callsRepo.findCall(callSid);
+      return c
+        ? {
+            from: c.fromNumber,
+            to: c.toNumber,
+            outcome: c.outcome,
+            endedAt: c.endedAt,
+            city: c.callerCity,
+            state: c.callerState,
+          }
+        : null;
+    },
+    twilio: twilioCalls,
+    notifyAgent: agentNotifier.notify,
+    publicBaseUrl: config.publicBaseUrl,
+    clock,
+    log: routingLog,
+  });
   const routing = createRoutingService({
     publicBaseUrl: config.publicBaseUrl,
     agents: agentsRepo,
     pool: agentPool,
-    decisions: createRoutingRepo(db),
+    decisions,
+    followUps,
     clock,
     log: routingLog,
     notifyAgent: agentNotifier.notify,
@@ -201,6 +236,22 @@ export function createContext(deps: ContextDeps) {
     }),
     webhookDeadLetters: { list: ingest.listDeadLetters, retry: ingest.retryDeadLetter },
   };
+  const dispositions = createDispositionService({
+    repo: createDispositionsRepo(db),
+    labels: config.DISPOSITION_LABELS,
+    callExists: async (callSid) => (await callsRepo.findCall(callSid)) !== undefined,
+    agentsOf: (callSid) => routing.agentsOf(callSid),
+    enqueue: queue.enqueue,
+    clock,
+    log: routingLog,
+  });
+  const reports = {
+    followUps: createFollowUpReport({
+      followUps,
+      targetMinutes: config.FOLLOW_UP_TARGET_MINUTES,
+      clock,
+    }),
+  };
   const scoringLog = logger.child({ feature: 'scoring' });
   const transcripts = createTranscriptService({
     repo: createTranscriptsRepo(db),
@@ -217,6 +268,7 @@ export function createContext(deps: ContextDeps) {
     clock,
     log: scoringLog,
     transcripts,
+    dispositionOf: (callSid) => dispositions.labelFor(callSid),
   });
   queue.handle(
     'call.score',
@@ -308,6 +360,9 @@ export function createContext(deps: ContextDeps) {
     directory,
     dni,
     routing,
+    dispositions,
+    followUps,
+    reports,
     agents,
     agentNotifier,
     ipLocator,
@@ -349,7 +404,13 @@ export function createContext(deps: ContextDeps) {
       await salesforce.stop();
       await queue.stop();
       await provider?.close();
+      await callsProvider?.close();
     },
   };
 }
 export type AppContext = ReturnType<typeof createContext>;
+
+/** Calls cannot be placed when an injected numbers API came without a calls API. */
+const noCalls: TwilioCallsApi = {
+  createCall: () => Promise.reject(new Error('no Twilio calls API configured')),
+};

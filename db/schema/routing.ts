@@ -1,4 +1,13 @@
-import { bigserial, jsonb, pgTable, text, timestamp, uuid, customType } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  customType,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
@@ -49,7 +58,7 @@ export const callRouting = pgTable('call_routing', {
   candidates: jsonb('candidates').$type<StoredCandidate[]>().notNull(),
   winner: uuid('winner'),
   attempts: jsonb('attempts').$type<StoredAttempt[]>().notNull(),
-  /** Reserved for the campaign settings a decision used; not written yet (dial results read the number directory). */
+  /** The campaign settings the decision used (dial results still read the number directory). */
   plan: jsonb('plan').$type<StoredPlan>(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -64,3 +73,40 @@ export const socketIoAttachments = pgTable('socket_io_attachments', {
   createdAt: timestamp('created_at', { withTimezone: true }).defaultNow(),
   payload: bytea('payload'),
 });
+
+/** An agent's (or an API client's) disposition of a call: one current label per call. */
+export const callDispositions = pgTable('call_dispositions', {
+  callSid: text('call_sid').primaryKey(),
+  /** One of DISPOSITION_LABELS, as configured (canonical spelling). */
+  label: text('label').notNull(),
+  note: text('note'),
+  /** The agent who set it from the console; null when set through the API. */
+  agentId: uuid('agent_id'),
+  at: timestamp('at', { withTimezone: true }).notNull(),
+});
+
+/**
+ * A call that reached no agent (voicemail, abandoned while ringing, nobody available), until an
+ * agent has called the caller back and closed it with an outcome.
+ */
+export const followUps = pgTable(
+  'follow_ups',
+  {
+    callSid: text('call_sid').primaryKey(),
+    campaignId: uuid('campaign_id'),
+    /** When the missed call ended: time to callback counts from here. */
+    missedAt: timestamp('missed_at', { withTimezone: true }).notNull(),
+    state: text('state', { enum: ['open', 'claimed', 'closed'] })
+      .notNull()
+      .default('open'),
+    claimedBy: uuid('claimed_by'),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    /** When Leadline first placed the callback through Twilio (measured, not self-reported). */
+    firstCallbackAt: timestamp('first_callback_at', { withTimezone: true }),
+    /** The latest callback leg Leadline placed (Twilio's call sid). */
+    callbackCallSid: text('callback_call_sid'),
+    outcome: text('outcome'),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+  },
+  (t) => [index('follow_ups_state_idx').on(t.state), index('follow_ups_missed_idx').on(t.missedAt)],
+);

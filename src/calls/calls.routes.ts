@@ -73,7 +73,15 @@ export function callsRoutes(
   calls: CallService & { webhookDeadLetters: WebhookDeadLetters },
   /** Routing's stored decision for a call (calls does not read routing's tables). */
   routingOf: (callSid: string) => Promise<unknown> = async () => null,
+  /** Routing's batch reads by call sid: decisions (for the list) and agents' dispositions. */
+  fromRouting: {
+    routingsOf?: (callSids: string[]) => Promise<Map<string, unknown>>;
+    dispositionsOf?: (callSids: string[]) => Promise<Map<string, unknown>>;
+  } = {},
 ): Router {
+  const none = async () => new Map<string, unknown>();
+  const routingsOf = fromRouting.routingsOf ?? none;
+  const dispositionsOf = fromRouting.dispositionsOf ?? none;
   const r = Router();
   r.get('/calls', listCalls);
   r.get('/calls/webhook-dead-letters', requireRole('admin'), listDeadLetters);
@@ -103,12 +111,19 @@ export function callsRoutes(
     const last = page[page.length - 1]?.call;
     // A score-filtered page may end short of the limit with more calls left to read.
     const next = rows.length > q.limit ? last : scannedTo;
-    const salesforce = await calls.salesforceOf(page.map((r) => r.call.callSid));
+    const sids = page.map((r) => r.call.callSid);
+    const [salesforce, routings, dispositions] = await Promise.all([
+      calls.salesforceOf(sids),
+      routingsOf(sids),
+      dispositionsOf(sids),
+    ]);
     res.json({
       calls: page.map((r) => ({
         ...callOut(r.call),
         score: r.score,
         salesforce: salesforce.get(r.call.callSid) ?? null,
+        routing: routings.get(r.call.callSid) ?? null,
+        disposition: dispositions.get(r.call.callSid) ?? null,
       })),
       nextCursor: next ? encodeCursor(next) : null,
     });
@@ -125,6 +140,7 @@ export function callsRoutes(
     res.json({
       ...callOut(call),
       routing: await routingOf(sid),
+      disposition: (await dispositionsOf([sid])).get(sid) ?? null,
       score,
       salesforce: (await calls.salesforceOf([sid])).get(sid) ?? null,
       legs: legs.map((l) => ({

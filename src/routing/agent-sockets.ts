@@ -3,8 +3,14 @@ import { createAdapter } from '@socket.io/postgres-adapter';
 import { Pool } from 'pg';
 import { Server } from 'socket.io';
 import type { Logger } from '../shared/logger';
+import { parseInput } from '../shared/validation';
+import { AppError } from '../shared/errors';
 import type { AgentService } from './agents.service';
 import { presenceStatus } from './agents.schemas';
+import { consoleDispositionInput } from './dispositions.schemas';
+import type { DispositionService } from './dispositions.service';
+import { followUpAction, followUpClose } from './follow-ups.schemas';
+import type { FollowUpService } from './follow-ups.service';
 import type { AgentNotifier } from './screen-pop';
 
 export interface AgentSocketsDeps {
@@ -12,9 +18,15 @@ export interface AgentSocketsDeps {
   logger: Logger;
   agents: AgentService;
   agentNotifier: AgentNotifier;
+  dispositions: Pick<DispositionService, 'set' | 'labels'>;
+  followUps: Pick<FollowUpService, 'listFor' | 'claim' | 'callBack' | 'close'>;
 }
 
+type Ack = (reply: object) => void;
+const ackOf = (ack: unknown): Ack => (typeof ack === 'function' ? (ack as Ack) : () => undefined);
+
 const room = (agentId: string) => `agent:${agentId}`;
+const parseConsole: typeof parseInput = (schema, input) => parseInput(schema, input, 'payload');
 
 /**
  * The agents' consoles: socket.io namespace `/agents`, authenticated by the console token. Each
@@ -70,6 +82,48 @@ export function attachAgentSockets(httpServer: HttpServer, ctx: AgentSocketsDeps
         log.error({ err, agentId }, 'agent status not stored');
         reply({ ok: false, error: 'not stored; try again' });
       }
+    });
+
+    socket.emit('labels', { labels: ctx.dispositions.labels() });
+    // The console's follow-up list; later changes reach it through the agent's room.
+    ctx.followUps
+      .listFor(agentId)
+      .then((followUps) => socket.emit('follow-ups', { followUps }))
+      .catch((err: unknown) => log.warn({ err, agentId }, 'follow-up list not sent'));
+
+    /** Runs one console request and answers its ack: the result, or the error's code. */
+    const answer = (event: string, run: (payload: unknown) => Promise<object>) =>
+      socket.on(event, async (payload: unknown, ack?: unknown) => {
+        const reply = ackOf(ack);
+        try {
+          reply({ ok: true, ...(await run(payload)) });
+        } catch (err) {
+          if (err instanceof AppError) {
+            return reply({ ok: false, code: err.code, error: err.message });
+          }
+          log.error({ err, agentId, event }, 'console request failed');
+          reply({ ok: false, code: 'internal', error: 'not done; try again' });
+        }
+      });
+
+    answer('disposition', async (payload) => {
+      const { callSid, ...input } = parseConsole(consoleDispositionInput, payload);
+      return { disposition: await ctx.dispositions.set(callSid, input, agentId) };
+    });
+    answer('follow-up:claim', async (payload) => {
+      const { callSid } = parseConsole(followUpAction, payload);
+      await ctx.followUps.claim(callSid, agentId);
+      return { callSid };
+    });
+    answer('follow-up:call', async (payload) => {
+      const { callSid } = parseConsole(followUpAction, payload);
+      await ctx.followUps.callBack(callSid, agentId);
+      return { callSid };
+    });
+    answer('follow-up:close', async (payload) => {
+      const { callSid, outcome } = parseConsole(followUpClose, payload);
+      await ctx.followUps.close(callSid, agentId, outcome);
+      return { callSid };
     });
 
     socket.on('disconnect', async () => {

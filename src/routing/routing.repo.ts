@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { callRouting, type StoredAttempt } from '../../db/schema';
 import type { DbOrTx } from '../shared/db';
 
@@ -16,6 +16,10 @@ export function createRoutingRepo(db: DbOrTx) {
       const [row] = await db.select().from(callRouting).where(eq(callRouting.callSid, callSid));
       return row;
     },
+    findMany: (callSids: string[]): Promise<CallRoutingRow[]> =>
+      callSids.length === 0
+        ? Promise.resolve([])
+        : db.select().from(callRouting).where(inArray(callRouting.callSid, callSids)),
     async saveAttempts(
       callSid: string,
       attempts: StoredAttempt[],

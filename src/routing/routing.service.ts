@@ -1,4 +1,4 @@
-import type { StoredAttempt, StoredCandidate, StoredPlace } from '../../db/schema';
+import type { StoredAttempt, StoredCandidate, StoredPlace, StoredPlan } from '../../db/schema';
 import { locateCaller } from '../geo/caller-place';
 import type { CampaignRouting, DirectoryEntry } from '../numbers/number-directory';
 import type { Clock } from '../shared/clock';
@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger';
 import type { AgentPool } from './agent-pool';
 import { pickAgents, type Pick } from './agent-picker';
 import type { AgentRow, AgentsRepo } from './agents.repo';
+import type { FollowUpService } from './follow-ups.service';
 import type { RoutingRepo } from './routing.repo';
 import { screenPopPayload, type CallDetails, type NotifyAgent } from './screen-pop';
 import {
@@ -71,6 +72,11 @@ export interface RoutingDeps {
    * voicemail, and an agent is not claimed for a caller who was already sent elsewhere.
    */
   answerDeadlineMs?: number;
+  /** Told when a parent call reached its final status: a missed call becomes a follow-up. */
+  followUps?: {
+    callFinished: FollowUpService['callFinished'];
+    claimantOf: FollowUpService['claimantOf'];
+  };
 }
 
 const DIAL_FAILED = new Set(['no-answer', 'busy', 'failed']);
@@ -200,6 +206,22 @@ export function createRoutingService(deps: RoutingDeps) {
     }
   }
 
+  /** The campaign settings a decision is made with, stored beside it. */
+  function planOf(call: IncomingCall, number: DirectoryEntry): StoredPlan {
+    const settings = number.routing ?? DEFAULT_ROUTING;
+    return {
+      to: number.e164,
+      from: call.from,
+      campaignId: number.campaignId,
+      campaignName: number.campaignName,
+      fallbackNumber: number.fallbackNumber,
+      recordCalls: number.recordCalls,
+      dialTimeoutSeconds: settings.dialTimeoutSeconds,
+      maxAgentAttempts: settings.maxAgentAttempts,
+      voicemail: settings.voicemail,
+    };
+  }
+
   /** After a failed dial: the next agent, else the fallback number, else voicemail; stored. */
   async function nextStep(
     dialCallStatus: string,
@@ -298,6 +320,7 @@ export function createRoutingService(deps: RoutingDeps) {
           candidates,
           winner: winner?.id ?? null,
           attempts: attempt ? [attempt] : [],
+          plan: planOf(call, number),
         });
       } catch (err) {
         // Not dialled after all: the caller gets the fallback path, the agent stays free.
@@ -356,7 +379,15 @@ export function createRoutingService(deps: RoutingDeps) {
      * Waits at most the answer deadline (a stalled database must not hold Twilio's callback).
      */
     callEnded: (callSid: string): Promise<void> =>
-      withDeadline(freeAgents(callSid), answerDeadlineMs),
+      withDeadline(
+        (async () => {
+          await freeAgents(callSid);
+          await deps.followUps?.callFinished(callSid).catch((err: unknown) => {
+            log.error({ err, callSid }, 'missed call: follow-up not created');
+          });
+        })(),
+        answerDeadlineMs,
+      ),
 
     /** The stored decision for a call, or null (calls read it through this, not the table). */
     async routingOf(callSid: string): Promise<RoutingRecord | null> {
@@ -368,6 +399,40 @@ export function createRoutingService(deps: RoutingDeps) {
         winner: row.winner,
         attempts: row.attempts,
       };
+    },
+
+    /** The stored decisions of some calls, by call sid (for the calls list). */
+    async routingsOf(callSids: string[]): Promise<Map<string, RoutingRecord>> {
+      const rows = await decisions.findMany(callSids);
+      return new Map(
+        rows.map((row) => [
+          row.callSid,
+          {
+            callerPlace: row.callerPlace,
+            candidates: row.candidates,
+            winner: row.winner,
+            attempts: row.attempts,
+          },
+        ]),
+      );
+    },
+
+    /**
+     * The agents who may disposition a call from the console: each agent dialled for it whose
+     * leg did not fail (they took it), and whoever claimed its follow-up (they called back).
+     */
+    async agentsOf(callSid: string): Promise<ReadonlySet<string>> {
+      const [row, claimant] = await Promise.all([
+        decisions.find(callSid),
+        deps.followUps?.claimantOf(callSid) ?? null,
+      ]);
+      const ids = new Set<string>();
+      for (const a of row?.attempts ?? []) {
+        if (a.kind === 'agent' && a.agentId && !DIAL_FAILED.has(a.outcome ?? ''))
+          ids.add(a.agentId);
+      }
+      if (claimant) ids.add(claimant);
+      return ids;
     },
 
     start: () => {

@@ -56,7 +56,7 @@ export type ScreenPop = ReturnType<typeof screenPopPayload>;
 /** Sends an event to one agent's consoles, wherever they are connected (socket.io room). */
 export type NotifyAgent = (
   agentId: string,
-  event: 'screen-pop' | 'call-ended',
+  event: 'screen-pop' | 'call-ended' | 'follow-ups',
   payload: object,
 ) => void;
 

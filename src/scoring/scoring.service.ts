@@ -23,6 +23,8 @@ export interface ScoringServiceDeps {
   log: Logger;
   /** Calls' final utterances, for key-term rules (the transcript service). */
   transcripts?: { transcriptsOf(callSids: string[]): Promise<Map<string, Utterance[]>> };
+  /** The call's disposition label (routing owns dispositions); absent: no disposition fact. */
+  dispositionOf?: (callSid: string) => Promise<string | null>;
 }
 
 /** The document of `GET/PUT /api/v1/scoring-rules`. */
@@ -52,7 +54,8 @@ export function createScoringService(deps: ScoringServiceDeps) {
     ruleSetFor = rulesFor,
   ): Promise<CallScore> {
     const { version, ruleSet } = await ruleSetFor(call.siteId);
-    const result = scoreCall(factsOf(call, transcript), ruleSet, version);
+    const disposition = (await deps.dispositionOf?.(call.callSid)) ?? null;
+    const result = scoreCall({ ...factsOf(call, transcript), disposition }, ruleSet, version);
     await repo.upsertScore({
       callSid: call.callSid,
       siteId: call.siteId,
@@ -205,7 +208,7 @@ export function factsOf(c: CallRow, transcript: Utterance[] = []): CallFacts {
     callerState: c.callerState,
     callerZip: c.callerZip,
     startedAt: c.startedAt,
-    // Agents' dispositions arrive with routing; until then no rule on them fires.
+    // Filled in by scoreRow from routing's dispositions (injected); a bare call has none.
     disposition: null,
     spam: c.spam,
     attribution: c.attribution,

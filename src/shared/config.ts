@@ -82,6 +82,22 @@ const envSchema = z.object({
   GEOIP_DB_PATH: optionalString,
   /** An agent whose console has not been heard from for this long is not available. */
   AGENT_HEARTBEAT_TIMEOUT_SECONDS: int(60, 5),
+  /** The labels an agent may disposition a call with, comma-separated (matched without case). */
+  DISPOSITION_LABELS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('appointment booked,qualified lead,existing customer,not a lead,spam')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((l) => l.trim())
+          .filter((l) => l.length > 0),
+      )
+      .refine((labels) => labels.length > 0, 'must list at least one label'),
+  ),
+  /** Minutes within which a missed call should be called back; later counts as overdue. */
+  FOLLOW_UP_TARGET_MINUTES: int(5, 1),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -151,6 +151,44 @@ export function createTwilioNumbersApi(opts: TwilioRestOptions): TwilioNumbersAp
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// REST API: outbound calls (follow-up callbacks)
+// ---------------------------------------------------------------------------------------------
+
+/** A call Leadline places: Twilio rings `to`, then asks `url` for the TwiML of the answered call. */
+export interface OutboundCall {
+  to: string;
+  /** The caller id the called party sees (a number Leadline owns). */
+  from: string;
+  url: string;
+  statusCallback: string;
+}
+
+/** Places calls through Twilio's REST API. */
+export interface TwilioCallsApi {
+  createCall(call: OutboundCall): Promise<{ sid: string }>;
+}
+
+/** Builds the calls API over the real twilio client. */
+export function createTwilioCallsApi(opts: TwilioRestOptions): TwilioCallsApi {
+  const client = createRestClient(opts);
+  return {
+    createCall: (call) =>
+      callTwilio(async () => {
+        const created = await client.calls.create({
+          to: call.to,
+          from: call.from,
+          url: call.url,
+          method: 'POST',
+          statusCallback: call.statusCallback,
+          statusCallbackMethod: 'POST',
+          statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+        });
+        return { sid: created.sid };
+      }),
+  };
+}
+
 function hookParams(hooks: VoiceHooks) {
   return {
     voiceUrl: hooks.voiceUrl,

@@ -1,6 +1,11 @@
 import { DEMO_TWILIO_ACCOUNT_SID, DEMO_TWILIO_AUTH_TOKEN, type Config } from '../../shared/config';
 import { AppError } from '../../shared/errors';
-import { createTwilioNumbersApi, type TwilioNumbersApi } from '../../shared/twilio';
+import {
+  createTwilioCallsApi,
+  createTwilioNumbersApi,
+  type TwilioCallsApi,
+  type TwilioNumbersApi,
+} from '../../shared/twilio';
 import { startTwilioStandin, type TwilioStandin } from './standin';
 
 /**
@@ -9,17 +14,18 @@ import { startTwilioStandin, type TwilioStandin } from './standin';
  */
 export function createNumbersApiProvider(
   config: Config,
-): TwilioNumbersApi & { close(): Promise<void> } {
+): TwilioNumbersApi & TwilioCallsApi & { close(): Promise<void> } {
   if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN) {
-    const api = createTwilioNumbersApi({
+    const opts = {
       accountSid: config.TWILIO_ACCOUNT_SID,
       authToken: config.TWILIO_AUTH_TOKEN,
       baseUrl: config.TWILIO_API_BASE_URL,
-    });
-    return { ...api, close: async () => undefined };
+    };
+    const api = createTwilioNumbersApi(opts);
+    return { ...api, ...createTwilioCallsApi(opts), close: async () => undefined };
   }
   let standin: Promise<TwilioStandin> | undefined;
-  let api: Promise<TwilioNumbersApi> | undefined;
+  let api: Promise<TwilioNumbersApi & TwilioCallsApi> | undefined;
   const demoApi = () => {
     if (!api) {
       standin = startTwilioStandin({
@@ -27,13 +33,14 @@ export function createNumbersApiProvider(
         authToken: DEMO_TWILIO_AUTH_TOKEN,
         inventory: 'demo',
       });
-      api = standin.then((s) =>
-        createTwilioNumbersApi({
+      api = standin.then((s) => {
+        const opts = {
           accountSid: DEMO_TWILIO_ACCOUNT_SID,
           authToken: DEMO_TWILIO_AUTH_TOKEN,
           baseUrl: s.baseUrl,
-        }),
-      );
+        };
+        return { ...createTwilioNumbersApi(opts), ...createTwilioCallsApi(opts) };
+      });
     }
     return api;
   };
@@ -45,6 +52,7 @@ export function createNumbersApiProvider(
     buy: async (e164, hooks, name) => (await demoApi()).buy(e164, hooks, name),
     configure: async (sid, hooks) => (await demoApi()).configure(sid, hooks),
     release: async (sid) => (await demoApi()).release(sid),
+    createCall: async (call) => (await demoApi()).createCall(call),
     close: async () => {
       if (standin) await (await standin).close();
     },

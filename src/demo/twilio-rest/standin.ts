@@ -11,6 +11,7 @@ import { isQueryRejection, parseAvailableQuery, searchInventory } from './search
 import type {
   InjectedFailure,
   StandinIncomingNumber,
+  StandinOutboundCall,
   StandinRequest,
   StandinState,
   TwilioStandin,
@@ -67,6 +68,7 @@ function createStandinHandler(opts: TwilioStandinOptions) {
   const owned = new Map<string, StandinIncomingNumber>();
   const purchased: StandinIncomingNumber[] = [];
   const released: StandinIncomingNumber[] = [];
+  const calls: StandinOutboundCall[] = [];
   const requests: StandinRequest[] = [];
   let failure: { remaining: number; reply: InjectedFailure } | null = null;
 
@@ -74,6 +76,7 @@ function createStandinHandler(opts: TwilioStandinOptions) {
     owned,
     purchased,
     released,
+    calls,
     requests,
     failNext(count, reply) {
       failure = count > 0 ? { remaining: count, reply } : null;
@@ -122,6 +125,10 @@ function createStandinHandler(opts: TwilioStandinOptions) {
     if (search) {
       if (method !== 'GET') return methodNotAllowed();
       return searchAvailable(request, search[1] ?? '', search[2] === 'TollFree');
+    }
+    if (resource === '/Calls.json') {
+      if (method === 'POST') return createCall(request.form);
+      return methodNotAllowed();
     }
     if (resource === '/IncomingPhoneNumbers.json') {
       if (method === 'GET') return listIncoming(request);
@@ -207,6 +214,28 @@ function createStandinHandler(opts: TwilioStandinOptions) {
     return { status: 201, body: incomingJson(number) };
   }
 
+  /** Places a call: recorded for tests and the demo; nobody's phone rings. */
+  function createCall(form: URLSearchParams): Reply {
+    const to = form.get('To');
+    const from = form.get('From');
+    const url = form.get('Url');
+    if (!to) return twilioError(400, 21201, "No 'To' number is specified");
+    if (!from) return twilioError(400, 21603, "A 'From' phone number is required.");
+    if (!url || !/^https?:\/\//.test(url)) {
+      return twilioError(400, 21205, `Url is not a valid URL: ${url ?? ''}`);
+    }
+    const call: StandinOutboundCall = {
+      sid: `CA${randomBytes(16).toString('hex')}`,
+      to,
+      from,
+      url,
+      statusCallback: form.get('StatusCallback') ?? '',
+      dateCreated: new Date(),
+    };
+    calls.push(call);
+    return { status: 201, body: outboundCallJson(opts.accountSid, call) };
+  }
+
   function updateNumber(number: StandinIncomingNumber, form: URLSearchParams): Reply {
     const invalid = invalidHookUrl(form);
     if (invalid) return invalid;
@@ -271,4 +300,27 @@ function createStandinHandler(opts: TwilioStandinOptions) {
   }
 
   return { state, handle };
+}
+
+/** Twilio's Call resource as `POST /Calls.json` answers it (the fields the client reads). */
+function outboundCallJson(accountSid: string, c: StandinOutboundCall): Record<string, unknown> {
+  return {
+    sid: c.sid,
+    account_sid: accountSid,
+    api_version: '2010-04-01',
+    to: c.to,
+    to_formatted: c.to,
+    from: c.from,
+    from_formatted: c.from,
+    status: 'queued',
+    direction: 'outbound-api',
+    date_created: c.dateCreated.toUTCString().replace('GMT', '+0000'),
+    date_updated: c.dateCreated.toUTCString().replace('GMT', '+0000'),
+    start_time: null,
+    end_time: null,
+    duration: null,
+    price: null,
+    parent_call_sid: null,
+    uri: `${API_ROOT}${accountSid}/Calls/${c.sid}.json`,
+  };
 }

@@ -24,6 +24,16 @@ export interface StandinIncomingNumber {
   dateUpdated: Date;
 }
 
+/** A call placed through `POST /Calls.json` (Leadline's follow-up callbacks). */
+export interface StandinOutboundCall {
+  sid: string;
+  to: string;
+  from: string;
+  url: string;
+  statusCallback: string;
+  dateCreated: Date;
+}
+
 export interface StandinRequest {
   method: string;
   path: string;
@@ -45,6 +55,8 @@ export interface StandinState {
   /** Every purchase as it was made (later updates not applied), including numbers released since. */
   readonly purchased: readonly StandinIncomingNumber[];
   readonly released: readonly StandinIncomingNumber[];
+  /** Calls placed through the REST API, in order. */
+  readonly calls: readonly StandinOutboundCall[];
   readonly requests: readonly StandinRequest[];
   /** Answers the next `count` requests, whatever they are, with this Twilio error. */
   failNext(count: number, failure: InjectedFailure): void;

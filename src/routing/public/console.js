@@ -40,10 +40,109 @@
     );
     text('keyword', visit.keyword);
     text('history', p.firstTime ? 'First-time caller' : (p.previousCalls || 0) + ' previous calls');
+    if ($('card').dataset.callSid !== p.callSid) {
+      $('disposition').value = '';
+      $('note').value = '';
+      $('disposition-status').textContent = '';
+    }
     $('card').dataset.callSid = p.callSid;
     show($('ended'), false);
     show($('idle'), false);
     show($('card'), true);
+  }
+
+  function setLabels(e) {
+    var select = $('disposition');
+    var current = select.value;
+    while (select.options.length > 1) select.remove(1);
+    (e.labels || []).forEach(function (label) {
+      var option = document.createElement('option');
+      option.value = label;
+      option.textContent = label;
+      select.appendChild(option);
+    });
+    select.value = current;
+  }
+
+  function saveDisposition(ev) {
+    ev.preventDefault();
+    var callSid = $('card').dataset.callSid;
+    if (!socket || !callSid) return;
+    text('disposition-status', 'Saving…');
+    socket.emit(
+      'disposition',
+      { callSid: callSid, disposition: $('disposition').value, note: $('note').value },
+      function (r) {
+        text(
+          'disposition-status',
+          r && r.ok ? 'Saved: ' + r.disposition.label : (r && r.error) || 'Not saved',
+        );
+      },
+    );
+  }
+
+  function button(label, onClick) {
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = label;
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  function followUpRequest(event, payload, item) {
+    socket.emit(event, payload, function (r) {
+      if (!r || !r.ok) item.querySelector('.fu-error').textContent = (r && r.error) || 'Not done';
+    });
+  }
+
+  function renderFollowUps(e) {
+    var list = $('follow-ups');
+    list.replaceChildren();
+    var items = e.followUps || [];
+    show($('follow-ups-empty'), items.length === 0);
+    items.forEach(function (f) {
+      var li = document.createElement('li');
+      li.dataset.callSid = f.callSid;
+      var who = document.createElement('strong');
+      who.textContent = (f.caller && f.caller.number) || 'Unknown caller';
+      var where = document.createElement('span');
+      where.className = 'muted';
+      where.textContent =
+        ' ' +
+        [f.caller && f.caller.city, f.caller && f.caller.state].filter(Boolean).join(', ') +
+        ' · ' +
+        ((f.campaign && f.campaign.name) || 'no campaign') +
+        ' · missed ' +
+        new Date(f.missedAt).toLocaleTimeString();
+      li.append(who, where);
+      var actions = document.createElement('div');
+      var payload = { callSid: f.callSid };
+      if (f.state === 'open') {
+        actions.append(
+          button('Claim', function () {
+            followUpRequest('follow-up:claim', payload, li);
+          }),
+        );
+      } else {
+        var outcome = document.createElement('input');
+        outcome.placeholder = 'Outcome';
+        outcome.maxLength = 100;
+        actions.append(
+          button(f.firstCallbackAt ? 'Call again' : 'Call back', function () {
+            followUpRequest('follow-up:call', payload, li);
+          }),
+          outcome,
+          button('Close', function () {
+            followUpRequest('follow-up:close', { callSid: f.callSid, outcome: outcome.value }, li);
+          }),
+        );
+      }
+      var error = document.createElement('p');
+      error.className = 'fu-error error';
+      actions.append(error);
+      li.append(actions);
+      list.append(li);
+    });
   }
 
   function signIn(token) {
@@ -74,6 +173,8 @@
       }
     });
     socket.on('screen-pop', renderPop);
+    socket.on('labels', setLabels);
+    socket.on('follow-ups', renderFollowUps);
     socket.on('call-ended', function (e) {
       if ($('card').dataset.callSid === e.callSid) show($('ended'), true);
     });
@@ -84,6 +185,7 @@
     show($('login-error'), false);
     signIn($('token').value.trim());
   });
+  $('disposition-form').addEventListener('submit', saveDisposition);
   $('available').addEventListener('click', function () {
     setStatus('available');
   });

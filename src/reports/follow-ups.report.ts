@@ -1,0 +1,74 @@
+import type { FollowUpService } from '../routing/follow-ups.service';
+import type { Clock } from '../shared/clock';
+
+export interface FollowUpReportDeps {
+  followUps: Pick<FollowUpService, 'missedBetween'>;
+  /** A missed call should be called back within this many minutes (FOLLOW_UP_TARGET_MINUTES). */
+  targetMinutes: number;
+  clock: Clock;
+}
+
+/** One campaign's speed to lead over the report's window. */
+export interface CampaignFollowUps {
+  campaignId: string | null;
+  /** Missed calls that became follow-ups. */
+  missed: number;
+  /** Not closed yet. */
+  open: number;
+  /** First callback later than the target, or none yet with the target passed. */
+  overdue: number;
+  calledBack: number;
+  /** From the missed call's end to Leadline placing the first callback (null: none yet). */
+  medianSecondsToCallback: number | null;
+  p90SecondsToCallback: number | null;
+}
+
+const DAY_MS = 24 * 3600_000;
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] ?? null;
+}
+
+/** GET /api/v1/reports/follow-ups: open, overdue and time to callback per campaign. */
+export function createFollowUpReport(deps: FollowUpReportDeps) {
+  const targetMs = deps.targetMinutes * 60_000;
+  return {
+    async byCampaign(window: { since?: Date; until?: Date }) {
+      const now = deps.clock.now();
+      const until = window.until ?? now;
+      const since = window.since ?? new Date(until.getTime() - 7 * DAY_MS);
+      const rows = await deps.followUps.missedBetween(since, until);
+      const groups = new Map<string | null, typeof rows>();
+      for (const row of rows) {
+        const list = groups.get(row.campaignId) ?? [];
+        list.push(row);
+        groups.set(row.campaignId, list);
+      }
+      const campaigns: CampaignFollowUps[] = [...groups].map(([campaignId, list]) => {
+        const waits = list
+          .flatMap((f) =>
+            f.firstCallbackAt ? [(f.firstCallbackAt.getTime() - f.missedAt.getTime()) / 1000] : [],
+          )
+          .sort((a, b) => a - b);
+        const overdue = list.filter((f) => {
+          const due = f.missedAt.getTime() + targetMs;
+          return f.firstCallbackAt ? f.firstCallbackAt.getTime() > due : now.getTime() > due;
+        }).length;
+        return {
+          campaignId,
+          missed: list.length,
+          open: list.filter((f) => f.state !== 'closed').length,
+          overdue,
+          calledBack: waits.length,
+          medianSecondsToCallback: percentile(waits, 50),
+          p90SecondsToCallback: percentile(waits, 90),
+        };
+      });
+      return { since, until, targetMinutes: deps.targetMinutes, campaigns };
+    },
+  };
+}
+export type FollowUpReport = ReturnType<typeof createFollowUpReport>;

@@ -1,0 +1,195 @@
+import type { Clock } from '../shared/clock';
+import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import type { TwilioCallsApi } from '../shared/twilio';
+import type { AgentRow, AgentsRepo } from './agents.repo';
+import type { FollowUpRow, FollowUpsRepo } from './follow-ups.repo';
+import type { RoutingRepo } from './routing.repo';
+import type { NotifyAgent } from './screen-pop';
+import { bridgeTwiml, sayAndHangUp, SORRY } from './twiml';
+
+/** What routing needs to know about a finished call (from the calls feature). */
+export interface FinishedCall {
+  from: string | null;
+  /** The tracking number the caller dialled: the callback shows it as caller id. */
+  to: string | null;
+  /** The calls feature's outcome: answered, voicemail, missed, abandoned, busy, failed, spam… */
+  outcome: string | null;
+  endedAt: Date | null;
+  city: string | null;
+  state: string | null;
+}
+
+export interface FollowUpServiceDeps {
+  repo: FollowUpsRepo;
+  decisions: RoutingRepo;
+  agents: Pick<AgentsRepo, 'list' | 'find'>;
+  /** The calls feature's view of a call; null when unknown. */
+  callOf: (callSid: string) => Promise<FinishedCall | null>;
+  twilio: TwilioCallsApi;
+  notifyAgent: NotifyAgent;
+  publicBaseUrl: string;
+  clock: Clock;
+  log: Logger;
+}
+
+/** Outcomes after which nobody needs to call back. */
+const NOT_MISSED = new Set(['answered', 'spam', 'in-progress']);
+/** How many pending follow-ups a console lists. */
+const LIST_LIMIT = 100;
+
+const eligible = (agent: AgentRow, campaignId: string | null) =>
+  agent.active &&
+  (!agent.campaignIds || agent.campaignIds.length === 0 || campaignId === null
+    ? true
+    : agent.campaignIds.includes(campaignId));
+
+/**
+ * Missed calls are followed up: a call that reached no agent becomes a follow-up, listed in every
+ * eligible agent's console, claimed by one (atomically, across nodes), called back through
+ * Twilio (the agent rings first, then the caller), and closed with an outcome.
+ */
+export function createFollowUpService(deps: FollowUpServiceDeps) {
+  const { repo, decisions, agents, clock, log } = deps;
+  const url = (path: string) => `${deps.publicBaseUrl}${path}`;
+
+  async function describe(rows: FollowUpRow[]) {
+    return Promise.all(
+      rows.map(async (f) => {
+        const [call, decision] = await Promise.all([
+          deps.callOf(f.callSid).catch(() => null),
+          decisions.find(f.callSid),
+        ]);
+        return {
+          callSid: f.callSid,
+          state: f.state,
+          campaign: { id: f.campaignId, name: decision?.plan?.campaignName ?? null },
+          caller: {
+            number: call?.from ?? null,
+            city: call?.city ?? null,
+            state: call?.state ?? null,
+          },
+          missedAt: f.missedAt,
+          claimedBy: f.claimedBy,
+          firstCallbackAt: f.firstCallbackAt,
+        };
+      }),
+    );
+  }
+  type FollowUpOut = Awaited<ReturnType<typeof describe>>[number];
+
+  const visibleTo = (agent: AgentRow, f: FollowUpOut) =>
+    eligible(agent, f.campaign.id) && (f.state === 'open' || f.claimedBy === agent.id);
+
+  /** Sends each eligible agent their list again (on every node, through the sockets' rooms). */
+  async function broadcast(): Promise<void> {
+    const items = await describe(await repo.listPending(LIST_LIMIT));
+    for (const agent of await agents.list()) {
+      if (!agent.active) continue;
+      deps.notifyAgent(agent.id, 'follow-ups', {
+        followUps: items.filter((f) => visibleTo(agent, f)),
+      });
+    }
+  }
+  const broadcastQuietly = () =>
+    broadcast().catch((err: unknown) => log.warn({ err }, 'follow-up lists not sent'));
+
+  async function claimedBy(callSid: string, agentId: string): Promise<FollowUpRow> {
+    const row = await repo.find(callSid);
+    if (!row) throw new NotFoundError('follow-up', 'follow_up_not_found');
+    if (row.state !== 'claimed' || row.claimedBy !== agentId) {
+      throw new ForbiddenError('claim this follow-up first', 'follow_up_not_claimed');
+    }
+    return row;
+  }
+
+  return {
+    /**
+     * A parent call reached its final status: if no agent (or fallback) answered it, it becomes
+     * a follow-up. Idempotent: a repeated final status keeps the first.
+     */
+    async callFinished(callSid: string): Promise<void> {
+      const decision = await decisions.find(callSid);
+      // Blocked and unknown-number calls have no decision; nothing to follow up.
+      if (!decision) return;
+      const call = await deps.callOf(callSid);
+      if (!call || call.outcome === null || NOT_MISSED.has(call.outcome)) return;
+      const created = await repo.insert({
+        callSid,
+        campaignId: decision.campaignId,
+        missedAt: call.endedAt ?? clock.now(),
+      });
+      if (!created) return;
+      log.info({ callSid, campaignId: decision.campaignId, outcome: call.outcome }, 'follow-up');
+      void broadcastQuietly();
+    },
+
+    /** An agent's list: open follow-ups they may take and the ones they claimed. */
+    async listFor(agentId: string): Promise<FollowUpOut[]> {
+      const agent = await agents.find(agentId);
+      if (!agent) return [];
+      const items = await describe(await repo.listPending(LIST_LIMIT));
+      return items.filter((f) => visibleTo(agent, f));
+    },
+
+    /** Claims a follow-up for one agent; the first claim wins across every node (409 after). */
+    async claim(callSid: string, agentId: string) {
+      const [agent, row] = await Promise.all([agents.find(agentId), repo.find(callSid)]);
+      if (!row) throw new NotFoundError('follow-up', 'follow_up_not_found');
+      if (!agent || !eligible(agent, row.campaignId)) {
+        throw new ForbiddenError('this follow-up belongs to a campaign you do not take');
+      }
+      const claimed = await repo.claim(callSid, agentId, clock.now());
+      if (!claimed) throw new ConflictError('another agent claimed it first', 'already_claimed');
+      void broadcastQuietly();
+      return claimed;
+    },
+
+    /**
+     * Calls the caller back: Twilio rings the agent's phone, and once they answer, asks the
+     * bridge route for TwiML that dials the caller. The first attempt's time is what the
+     * speed-to-lead report measures.
+     */
+    async callBack(callSid: string, agentId: string) {
+      await claimedBy(callSid, agentId);
+      const [agent, call] = await Promise.all([agents.find(agentId), deps.callOf(callSid)]);
+      if (!agent) throw new NotFoundError('agent', 'agent_not_found');
+      if (!call?.from || !call.to) throw new NotFoundError('caller number', 'caller_unknown');
+      const placed = await deps.twilio.createCall({
+        to: agent.phone,
+        from: call.to,
+        url: url(`/twilio/follow-ups/${callSid}/bridge`),
+        statusCallback: url(`/twilio/follow-ups/${callSid}/status`),
+      });
+      const row = await repo.recordCallback(callSid, agentId, placed.sid, clock.now());
+      log.info({ callSid, agentId, callbackCallSid: placed.sid }, 'follow-up callback placed');
+      void broadcastQuietly();
+      return row;
+    },
+
+    /** The TwiML for the agent's answered leg: dial the caller from the tracking number. */
+    async bridge(callSid: string): Promise<string> {
+      const [row, call] = await Promise.all([repo.find(callSid), deps.callOf(callSid)]);
+      if (!row || row.state !== 'claimed' || !call?.from || !call.to) return sayAndHangUp(SORRY);
+      return bridgeTwiml(call.from, call.to);
+    },
+
+    /** Closes a claimed follow-up with its outcome. */
+    async close(callSid: string, agentId: string, outcome: string) {
+      await claimedBy(callSid, agentId);
+      const row = await repo.close(callSid, agentId, outcome, clock.now());
+      if (!row) throw new ConflictError('the follow-up changed meanwhile', 'follow_up_changed');
+      void broadcastQuietly();
+      return row;
+    },
+
+    /** Whoever claimed a call's follow-up (they may set its disposition after calling back). */
+    async claimantOf(callSid: string): Promise<string | null> {
+      return (await repo.find(callSid))?.claimedBy ?? null;
+    },
+
+    /** Follow-ups of calls missed in [since, until), for the speed-to-lead report. */
+    missedBetween: (since: Date, until: Date) => repo.missedBetween(since, until),
+  };
+}
+export type FollowUpService = ReturnType<typeof createFollowUpService>;
