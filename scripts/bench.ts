@@ -1,13 +1,19 @@
 // npm run bench [-- --duration 10 --connections 10 --json FILE --only NAME]
 // Measures a bare-express floor and each Leadline endpoint in the same run, each server in its own
-// process, and prints req/s, p50/p99 latency, errors and the ratio to the floor.
+// process, and prints req/s, p50/p99 latency, errors and the ratio to the floor. Leadline runs as
+// production runs it (NODE_ENV=production, default log level, logs written to a pipe this process
+// drains); only the per-IP DNI rate limit is raised, and the output says so.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { scenarios, type BenchRequest } from './bench/scenarios';
+import {
+  BENCH_DNI_RATE_LIMIT,
+  NEW_LEASE_HOLD_SECONDS,
+  scenarios,
+  type BenchRequest,
+} from './bench/scenarios';
 
 interface Row {
   name: string;
@@ -21,22 +27,42 @@ interface Row {
 interface Target {
   child: ChildProcess;
   port: number;
-  info: { database?: string; seeded?: Record<string, unknown> };
+  info: { database?: string; logLevel?: string; seeded?: Record<string, unknown> };
+  /** Bytes of log output the target wrote. */
+  logBytes: () => number;
 }
 
 function startTarget(mode: 'floor' | 'leadline'): Promise<Target> {
   const tsx = path.resolve(__dirname, '../node_modules/.bin/tsx');
   const child = spawn(tsx, [path.resolve(__dirname, 'bench/target.ts'), mode], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: process.env,
   });
+  // Its logs are read and dropped, as a log shipper would read them.
+  let logBytes = 0;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    logBytes += chunk.length;
+  });
   return new Promise((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.once('line', (line) => {
-      const info = JSON.parse(line) as Target['info'] & { port: number };
-      resolve({ child, port: info.port, info });
+    child.once('message', (msg) => {
+      const info = msg as Target['info'] & { port: number };
+      resolve({ child, port: info.port, info, logBytes: () => logBytes });
     });
     child.once('exit', (code) => reject(new Error(`${mode} target exited with ${code}`)));
+  });
+}
+
+/** How many requests of a row overflowed instead of taking a lease (null: not a leasing row). */
+function overflowOf(t: Target, scenario: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const onMessage = (msg: unknown) => {
+      const m = msg as { type?: string; scenario?: string; overflow?: number | null };
+      if (m.type !== 'overflow' || m.scenario !== scenario) return;
+      t.child.off('message', onMessage);
+      resolve(m.overflow ?? null);
+    };
+    t.child.on('message', onMessage);
+    t.child.send({ type: 'overflow', scenario });
   });
 }
 
@@ -103,13 +129,27 @@ async function main() {
   rows.push({ name: 'floor', ...floor, ratioToFloor: 1 });
 
   const target = await startTarget('leadline');
-  process.stdout.write(`leadline database: ${target.info.database}\n`);
+  const notes = [
+    `leadline: database ${target.info.database}, NODE_ENV=production, log level ${target.info.logLevel} (the default), logs to a drained pipe`,
+    `changed from production: DNI_RATE_LIMIT_PER_MINUTE raised to ${BENCH_DNI_RATE_LIMIT} for the single load client`,
+    `new-lease rows: a new visitor per request; the campaign's hold is shortened to ${NEW_LEASE_HOLD_SECONDS} s so every request takes a real lease and the pool (50 or 5,000 numbers) never runs out`,
+    `dni renewal: 40 visitors leased at seed time (1,800 s hold) renew in turn; renewals are answered from the node's memory and written in batches`,
+    `${opts.connections} connections, ${opts.duration} s per row`,
+  ];
+  for (const n of notes) process.stdout.write(`${n}\n`);
+  const overflowed: string[] = [];
   for (const s of scenarios) {
     if (values.only && !s.name.includes(values.only)) continue;
     const measured = await load(target.port, s.request(target.info.seeded?.[s.name]), opts);
     rows.push({ name: s.name, ...measured, ratioToFloor: +(measured.rps / floor.rps).toFixed(3) });
+    if (s.overflow) overflowed.push(`${s.name}: ${await overflowOf(target, s.name)} overflowed`);
   }
+  const logBytes = target.logBytes();
   await stopTarget(target);
+  process.stdout.write(
+    `leasing rows that shared a number instead of leasing: ${overflowed.join('; ')}\n`,
+  );
+  process.stdout.write(`log output during the run: ${Math.round(logBytes / 1024)} KiB\n`);
 
   const table = rows.map((r) => ({
     name: r.name,

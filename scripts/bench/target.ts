@@ -1,4 +1,6 @@
-// The process under load: `floor` (bare express answering {}) or `leadline` (the real app).
+// The process under load: `floor` (bare express answering {}) or `leadline` (the real app, as
+// `npm start` runs it in production: NODE_ENV=production, the default log level, logs on stdout,
+// context started). It reports its port over the IPC channel, since stdout carries the logs.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import express from 'express';
@@ -8,10 +10,10 @@ import { createContext } from '../../src/context';
 import { loadConfig } from '../../src/shared/config';
 import { openDatabase } from '../../src/shared/db';
 import { createLogger } from '../../src/shared/logger';
-import { BENCH_PUBLIC_URL, scenarios } from './scenarios';
+import { BENCH_DNI_RATE_LIMIT, BENCH_PUBLIC_URL, scenarios } from './scenarios';
 
 function send(msg: unknown) {
-  process.stdout.write(`${JSON.stringify(msg)}\n`);
+  if (process.send) process.send(msg);
 }
 
 async function listen(handler: http.RequestListener): Promise<number> {
@@ -53,19 +55,33 @@ async function main() {
   const bench = base ? await benchDatabaseUrl(base) : undefined;
   const config = loadConfig({
     ...process.env,
+    NODE_ENV: 'production',
     DATABASE_URL: bench?.url ?? '',
-    LOG_LEVEL: 'silent',
+    // The default level, whatever the caller's environment says.
+    LOG_LEVEL: '',
     LEADLINE_ADMIN_KEY: process.env.LEADLINE_ADMIN_KEY ?? 'bench-admin-key-0123456789',
     PUBLIC_BASE_URL: BENCH_PUBLIC_URL,
-    DNI_RATE_LIMIT_PER_MINUTE: '100000000',
+    // The one change from production: a single load client must not hit the per-IP limit.
+    DNI_RATE_LIMIT_PER_MINUTE: String(BENCH_DNI_RATE_LIMIT),
   });
   const database = await openDatabase({ url: config.DATABASE_URL, dataDir: null, poolSize: 10 });
-  const ctx = createContext({ config, database, logger: createLogger('silent') });
+  const ctx = createContext({ config, database, logger: createLogger(config.LOG_LEVEL) });
+  await ctx.start();
   const seeded: Record<string, unknown> = {};
   for (const s of scenarios) seeded[s.name] = await s.seed(ctx);
   const port = await listen(createApp(ctx));
-  send({ port, database: database.kind, seeded });
+  send({ port, database: database.kind, logLevel: config.LOG_LEVEL, seeded });
+  // The bench asks, after each row, how often leasing overflowed (shared a number).
+  process.on('message', (msg: { type?: string; scenario?: string }) => {
+    if (msg.type !== 'overflow' || !msg.scenario) return;
+    const scenario = scenarios.find((s) => s.name === msg.scenario);
+    void (scenario?.overflow?.(ctx, seeded[msg.scenario]) ?? Promise.resolve(null)).then((n) =>
+      send({ type: 'overflow', scenario: msg.scenario, overflow: n }),
+    );
+  });
   const stop = async () => {
+    await ctx.dni.stop();
+    await ctx.stop();
     await database.close();
     await bench?.drop();
     process.exit(0);
