@@ -43,7 +43,12 @@ export const retryPolicies: Record<JobName, RetryPolicy> = {
   'call.score': { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 },
   'scoring.rescore': { retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 3600 },
   'salesforce.sync': { retryLimit: 10, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 },
-  'privacy.retention': { retryLimit: 3, retryDelay: 300, retryBackoff: true, expireInSeconds: 3600 },
+  'privacy.retention': {
+    retryLimit: 3,
+    retryDelay: 300,
+    retryBackoff: true,
+    expireInSeconds: 3600,
+  },
 };
 
 /** The dead-letter queue of a job: where pg-boss moves it once its retries are spent. */

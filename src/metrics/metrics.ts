@@ -96,10 +96,11 @@ export function createMetrics(deps: { sources?: MetricSources; log: Logger }) {
     middleware(): RequestHandler {
       return function measureRequest(req, res, next) {
         const end = latency.startTimer();
+        const pattern = capturePattern(req);
         res.on('finish', () => {
           const labels = {
             method: req.method,
-            route: routeOf(req),
+            route: pattern(),
             status: String(res.statusCode),
           };
           end(labels);
@@ -129,9 +130,23 @@ export function createMetrics(deps: { sources?: MetricSources; log: Logger }) {
 }
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** The route pattern that answered, e.g. `/api/v1/calls/:sid`; `unmatched` for 404s. */
-function routeOf(req: Request): string {
-  const route = (req as Request & { route?: { path?: unknown } }).route;
-  if (!route || typeof route.path !== 'string') return 'unmatched';
-  return `${req.baseUrl}${route.path}`;
+/**
+ * The route pattern that answers, e.g. `/api/v1/calls/:sid` (`unmatched` for 404s). It is read
+ * when express sets `req.route`, because an error passed on afterwards leaves the routers and
+ * express restores `req.baseUrl` before the response is finished.
+ */
+function capturePattern(req: Request): () => string {
+  let pattern = 'unmatched';
+  let route: unknown;
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set(value: unknown) {
+      route = value;
+      const path = (value as { path?: unknown } | undefined)?.path;
+      if (typeof path === 'string') pattern = `${req.baseUrl}${path}`;
+    },
+  });
+  return () => pattern;
 }
