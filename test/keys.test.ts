@@ -138,15 +138,6 @@ const sample = (path: string) =>
     name === 'sid' ? `CA${'0'.repeat(32)}` : '00000000-0000-4000-8000-000000000000',
   );
 
-/**
- * Writes a marketer may still reach: the scoring routes check no role (reported to scoring's
- * owner). Listed here so the rest stays enforced; the test fails once they are fixed, to be removed.
- */
-const MARKETER_WRITES_NOT_REFUSED = [
-  'PUT /api/v1/scoring-rules',
-  'POST /api/v1/scoring-rules/rescore',
-];
-
 describe('every /api/v1 route', () => {
   it('refuses missing, wrong and revoked keys, and marketers on writes', async () => {
     const routes = apiRoutes(node(0));
@@ -175,9 +166,6 @@ describe('every /api/v1 route', () => {
       await expectStatus('revoked', `Bearer ${revokedKey}`, 401);
       if (r.method !== 'GET') await expectStatus('marketer', `Bearer ${marketerKey}`, 403);
     }
-    const known = (f: string) =>
-      MARKETER_WRITES_NOT_REFUSED.some((k) => f.startsWith(`${k} marketer`));
-    expect(failures.filter((f) => !known(f))).toEqual([]);
-    expect(failures.filter(known)).toHaveLength(MARKETER_WRITES_NOT_REFUSED.length);
+    expect(failures).toEqual([]);
   });
 });

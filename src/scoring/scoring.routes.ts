@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { requireRole } from '../shared/auth';
 import { parseInput } from '../shared/validation';
 import type { ScoringService } from './scoring.service';
 
@@ -17,8 +18,8 @@ const jobIdParam = z.string().uuid('must be a job id');
 export function scoringRoutes(scoring: ScoringService): Router {
   const r = Router();
   r.get('/scoring-rules', getRules);
-  r.put('/scoring-rules', putRules);
-  r.post('/scoring-rules/rescore', startRescore);
+  r.put('/scoring-rules', requireRole('admin'), putRules);
+  r.post('/scoring-rules/rescore', requireRole('admin'), startRescore);
   r.get('/scoring-rules/rescore/:jobId', rescoreProgress);
   return r;
 
