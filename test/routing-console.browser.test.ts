@@ -36,7 +36,7 @@ describeInBrowser('agent console (/agent) in Chromium', () => {
     await t.close();
   });
 
-  it('signs in, goes available, and shows the caller’s card, escaping what the visit carried', async () => {
+  it('signs in, goes available, shows the caller’s card escaping what the visit carried, and sets a disposition the API shows', async () => {
     const { site, campaign } = await buildTrackedCampaign(t.ctx);
     const agent = await request(t.app)
       .post('/api/v1/agents')
@@ -86,6 +86,23 @@ describeInBrowser('agent console (/agent) in Chromium', () => {
     expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.locator('#card img').count()).toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'agent-console-screen-pop.png') });
+
+    // The agent dispositions the call from the card; the calls API shows it.
+    const note = '<b>call back</b> Tuesday';
+    await page.selectOption('#disposition', 'appointment booked');
+    await page.fill('#note', note);
+    await page.click('#disposition-form button[type=submit]');
+    await page.waitForFunction(
+      () =>
+        document.getElementById('disposition-status')?.textContent === 'Saved: appointment booked',
+    );
+    const call = await request(t.app)
+      .get(`/api/v1/calls/CA${'d'.repeat(32)}`)
+      .set('Authorization', t.admin)
+      .expect(200);
+    expect(call.body.disposition).toMatchObject({ label: 'appointment booked', note });
+    expect(await page.locator('#card b').count()).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'agent-console-disposition.png') });
     expect(browser.pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lte, ne, sql } from 'drizzle-orm';
 import { followUps } from '../../db/schema';
 import type { DbOrTx } from '../shared/db';
 
@@ -80,12 +80,12 @@ export function createFollowUpsRepo(db: DbOrTx) {
         .returning();
       return row;
     },
-    /** Follow-ups of calls missed in [since, until), for the report. */
+    /** Follow-ups of calls missed in [since, until], for the report. */
     missedBetween: (since: Date, until: Date): Promise<FollowUpRow[]> =>
       db
         .select()
         .from(followUps)
-        .where(and(gte(followUps.missedAt, since), lt(followUps.missedAt, until))),
+        .where(and(gte(followUps.missedAt, since), lte(followUps.missedAt, until))),
     /** The follow-ups of some calls. */
     findMany: (callSids: string[]): Promise<FollowUpRow[]> =>
       callSids.length === 0

@@ -188,7 +188,7 @@ export function createFollowUpService(deps: FollowUpServiceDeps) {
       return (await repo.find(callSid))?.claimedBy ?? null;
     },
 
-    /** Follow-ups of calls missed in [since, until), for the speed-to-lead report. */
+    /** Follow-ups of calls missed in [since, until], for the speed-to-lead report. */
     missedBetween: (since: Date, until: Date) => repo.missedBetween(since, until),
   };
 }
