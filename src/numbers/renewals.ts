@@ -60,6 +60,7 @@ export function createRenewalBuffer(deps: {
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let stopped = false;
+  let failures = 0;
 
   function schedule() {
     if (timer || stopped || options.flushEveryMs <= 0) return;
@@ -77,6 +78,7 @@ export function createRenewalBuffer(deps: {
     const now = clock.now();
     try {
       const extended = await repo.extendLeases(batch, now);
+      failures = 0;
       for (const b of batch) {
         const lease = bySession.get(b.sessionId);
         if (!lease) continue;
@@ -86,15 +88,22 @@ export function createRenewalBuffer(deps: {
         else held.delete(key(lease.siteId, lease.visitorId));
       }
     } catch (err) {
-      // Kept for the next flush while the lease the database shows is still live; a lapsed one
-      // is dropped (the database decides that visitor's next request).
+      // Retried for as long as the reuse margin covers them; after that the node behaves as one
+      // that died: the renewals are dropped and those visitors' next requests go to the database.
+      failures += 1;
+      const giveUp = failures * Math.max(options.flushEveryMs, 1) >= options.reuseMarginMs;
       for (const b of batch) {
         const lease = bySession.get(b.sessionId);
-        if (lease && lease.dbExpiresAt > now.getTime() && !pending.has(b.sessionId)) {
-          pending.set(b.sessionId, b);
-        }
+        if (!lease) continue;
+        if (giveUp || lease.dbExpiresAt <= now.getTime())
+          held.delete(key(lease.siteId, lease.visitorId));
+        else if (!pending.has(b.sessionId)) pending.set(b.sessionId, b);
       }
-      log.warn({ err, renewals: batch.length }, 'lease renewals not written; retrying');
+      if (giveUp) failures = 0;
+      log.warn(
+        { err, renewals: batch.length, dropped: giveUp },
+        giveUp ? 'lease renewals not written; dropped' : 'lease renewals not written; retrying',
+      );
     }
     if (pending.size > 0) schedule();
   }
