@@ -52,7 +52,7 @@ async function console_(token: string) {
     seen.latest = e.followUps;
     seen.lists++;
   });
-  await new Promise((resolve) => socket.once('connect', resolve));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   return { socket, seen };
 }
 
