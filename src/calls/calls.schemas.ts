@@ -11,19 +11,27 @@ const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
 /** Drops the characters the database cannot store, keeping the rest of the text. */
 export const storableText = (v: string): string => v.replace(UNSTORABLE, '');
 
+/** Parameters copied into indexed columns; a longer value is cut (an index row has a size limit). */
+const INDEXED_PARAMS = new Set(['From', 'To']);
+const INDEXED_MAX = 128;
+
 /**
  * Webhook parameters as the database can keep them: bad characters dropped from names and
- * values (the call is kept), a repeated parameter joined with commas. Runs after the signature
+ * values (the call is kept), a repeated parameter joined with commas, From/To cut to 128
+ * characters. Runs after the signature
  * check, which needs the parameters exactly as sent.
  */
 export function sanitizeWebhookParams(body: unknown): Record<string, string> {
   if (!body || typeof body !== 'object') return {};
   // fromEntries defines own properties, so a parameter named __proto__ stays a parameter.
   return Object.fromEntries(
-    Object.entries(body as Record<string, unknown>).map(([key, value]) => [
-      storableText(key),
-      storableText(Array.isArray(value) ? value.map(String).join(',') : String(value ?? '')),
-    ]),
+    Object.entries(body as Record<string, unknown>).map(([key, value]) => {
+      const name = storableText(key);
+      const text = storableText(
+        Array.isArray(value) ? value.map(String).join(',') : String(value ?? ''),
+      );
+      return [name, INDEXED_PARAMS.has(name) ? text.slice(0, INDEXED_MAX) : text];
+    }),
   );
 }
 

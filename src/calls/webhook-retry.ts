@@ -29,10 +29,11 @@ export function classifyFailure(err: unknown): FailureKind {
   const e = err as { code?: unknown; errno?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   if (UNAVAILABLE_CODES.has(code) || /^(08|53|57P)/.test(code)) return 'unavailable';
-  if (/^22/.test(code)) return 'data';
+  // Class 22: data exceptions; class 54: a value too large for an index row, say.
+  if (/^(22|54)/.test(code)) return 'data';
   const message = typeof e?.message === 'string' ? e.message : '';
   if (
-    /invalid input syntax|out of range|untranslatable character|unsupported Unicode escape/i.test(
+    /invalid input syntax|out of range|untranslatable character|unsupported Unicode escape|index row size/i.test(
       message,
     )
   ) {

@@ -1,0 +1,120 @@
+import fc from 'fast-check';
+import request from 'supertest';
+import { sanitizeWebhookParams } from '../src/calls/calls.schemas';
+import { createTestContext, type TestContext } from './support/context';
+import { postSignedWebhook } from './support/factories';
+import { TEST_ACCOUNT_SID } from './support/twilio';
+
+let t: TestContext;
+beforeAll(async () => {
+  t = await createTestContext({ twilio: true, env: { VOICE_DEADLINE_MS: '400' } });
+});
+afterAll(() => t.close());
+
+const nasty = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom(
+    '\u0000',
+    'a\u0000b',
+    '\ud800',
+    'x\udfff',
+    '\ud83d\ude00',
+    "'; drop table calls;--",
+  ),
+  fc.string({ unit: 'grapheme', minLength: 2000, maxLength: 9000 }),
+  fc
+    .date({ noInvalidDate: false })
+    .map((d) => (Number.isNaN(d.getTime()) ? 'NaN' : d.toUTCString())),
+  fc.constantFrom('Mon, 01 Jan -10000 00:00:00 +0000', '+275000-01-01T00:00:00Z', '300000', '-1'),
+);
+const paths = fc.constantFrom(
+  '/twilio/voice',
+  '/twilio/fallback',
+  '/twilio/status',
+  '/twilio/dial-status',
+  '/twilio/recording',
+);
+const names = fc.constantFrom(
+  'CallStatus',
+  'Timestamp',
+  'From',
+  'To',
+  'CallerName',
+  'FromCity',
+  'Direction',
+  'DialCallStatus',
+  'RecordingUrl',
+  'RecordingStatus',
+  'ParentCallSid',
+  'SequenceNumber',
+  'CallDuration',
+  'Weird\u0000Name',
+);
+
+let seq = 0;
+const sid = () => `CA${(0xf0000000 + ++seq).toString(16)}${'a'.repeat(24)}`;
+
+describe('signed Twilio webhooks with generated parameters', () => {
+  it('never answer 5xx, and every call acknowledged is recorded', async () => {
+    const acknowledged = new Set<string>();
+    const seen = new Map<string, unknown>();
+    await fc.assert(
+      fc.asyncProperty(paths, fc.dictionary(names, nasty, { maxKeys: 6 }), async (path, extra) => {
+        const callSid = sid();
+        // What the wire can carry: form encoding turns a lone surrogate into U+FFFD.
+        const params = Object.fromEntries(
+          Object.entries({ ...extra, CallSid: callSid, AccountSid: TEST_ACCOUNT_SID }).map(
+            ([k, v]) => [k.toWellFormed(), v.toWellFormed()],
+          ),
+        );
+        const res = await postSignedWebhook(t.app, path, params);
+        expect(res.status).toBeLessThan(500);
+        if (res.status < 300 && !params.ParentCallSid) acknowledged.add(callSid);
+        if (res.status < 300)
+          seen.set(callSid, { path, params: JSON.stringify(params).slice(0, 300) });
+      }),
+      { numRuns: 80 },
+    );
+    expect(acknowledged.size).toBeGreaterThan(0);
+    await t.ctx.webhookRetry.flush();
+    const missing: string[] = [];
+    for (const s of acknowledged) {
+      const res = await request(t.app).get(`/api/v1/calls/${s}`).set('Authorization', t.admin);
+      if (res.status !== 200) missing.push(`${s}: ${res.status} ${JSON.stringify(seen.get(s))}`);
+    }
+    expect(missing).toEqual([]);
+    const dead = await request(t.app)
+      .get('/api/v1/calls/webhook-dead-letters')
+      .set('Authorization', t.admin);
+    expect(dead.body.deadLetters).toEqual([]);
+  }, 120_000);
+});
+
+describe('sanitizeWebhookParams', () => {
+  it('leaves no NUL or lone surrogate and keeps every other character', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' })),
+        (p) => {
+          for (const [k, v] of Object.entries(sanitizeWebhookParams(p))) {
+            for (const text of [k, v]) {
+              expect(text.includes('\u0000')).toBe(false);
+              expect(text.isWellFormed()).toBe(true);
+            }
+          }
+          const original = Object.values(p).join('');
+          const kept = original
+            .replace(/\0/g, '')
+            .toWellFormed()
+            .replace(/\uFFFD/g, '');
+          const sanitized = Object.values(sanitizeWebhookParams(p))
+            .join('')
+            .replace(/\uFFFD/g, '');
+          if (Object.keys(sanitizeWebhookParams(p)).length === Object.keys(p).length) {
+            expect(sanitized).toBe(kept);
+          }
+        },
+      ),
+    );
+  });
+});
