@@ -9,12 +9,13 @@ export interface Match {
 }
 
 /*
- * SOSL facts (SOQL and SOSL Reference, "SOSL Syntax"): FIND {…} IN PHONE FIELDS searches the phone
- * fields as Salesforce indexes them, whatever punctuation they were typed with; a SearchQuery over
- * 4,000 characters loses its logical operators and over 10,000 returns nothing, and a search
- * returns at most 2,000 rows. So numbers are OR-ed in chunks under 4,000 characters, and each
- * returned phone is normalised again and compared as E.164, since a search on digits can also hit
- * longer numbers that contain them.
+ * SOSL facts read in the SOQL and SOSL Reference ("SOSL Syntax"): `IN PHONE FIELDS` limits the
+ * search to phone fields; a SearchQuery over 4,000 characters loses its logical operators and
+ * over 10,000 returns nothing; a search returns at most 2,000 rows. So numbers are OR-ed in
+ * chunks under 4,000 characters. That a digits-only term finds a phone typed with punctuation
+ * (`(415) 555-0123`) is what the issue states and what the stand-in does; it was not confirmed in
+ * Salesforce's documentation here. Each returned phone is normalised again and compared as E.164,
+ * since a search on digits can also hit longer numbers that contain them.
  */
 const MAX_SEARCH_CHARS = 3_900;
 const PHONE_FIELDS = ['Phone', 'MobilePhone'];
