@@ -107,10 +107,7 @@ describe('sanitizeWebhookParams', () => {
             }
           }
           const original = Object.values(p).join('');
-          const kept = original
-            .replace(/\0/g, '')
-            .toWellFormed()
-            .replace(/\uFFFD/g, '');
+          const kept = wellFormed(original.replace(/\0/g, '')).replace(/\uFFFD/g, '');
           const sanitized = Object.values(sanitizeWebhookParams(p))
             .join('')
             .replace(/\uFFFD/g, '');
