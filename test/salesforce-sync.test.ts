@@ -262,6 +262,52 @@ describe('Salesforce sync: rescoring runs', () => {
   });
 });
 
+describe('Salesforce read-back: the loop closes', () => {
+  it('credits converted Leads and Contacts’ Opportunities to the first call, per source', async () => {
+    const sync = syncService();
+    const leadCaller = newPhone();
+    const first = await scoredCall(sync, { fromNumber: leadCaller, source: 'loop-test' });
+    await sync.flush();
+    clock.advance(60_000);
+    await scoredCall(sync, { fromNumber: leadCaller, source: 'loop-test' });
+    const contact = sf.insert('Contact', { LastName: 'Buyer', Phone: newPhone() });
+    await scoredCall(sync, { fromNumber: contact.Phone as string, source: 'loop-test' });
+    await sync.flush();
+
+    const leadId = tasksFor(first)[0]?.WhoId;
+    const won = sf.insert('Opportunity', {
+      Name: 'Won deal',
+      StageName: 'Closed Won',
+      IsWon: true,
+      IsClosed: true,
+      Amount: 5000,
+      CloseDate: '2026-06-20',
+    });
+    const lead = sf.all('Lead').find((l) => l.Id === leadId);
+    Object.assign(lead ?? {}, { IsConverted: true, ConvertedOpportunityId: won.Id });
+    const open = sf.insert('Opportunity', {
+      Name: 'Open deal',
+      StageName: 'Negotiation',
+      IsWon: false,
+      IsClosed: false,
+      Amount: 3000,
+      CloseDate: '2026-07-01',
+    });
+    sf.insert('OpportunityContactRole', { OpportunityId: open.Id, ContactId: contact.Id });
+
+    expect(await sync.readBack()).toBeGreaterThanOrEqual(2);
+    await sync.readBack(); // reading again changes nothing
+    const { rows } = await sync.revenue('source');
+    expect(rows.find((r) => r.key === 'loop-test')).toEqual({
+      key: 'loop-test',
+      deals: 2,
+      wonDeals: 1,
+      revenue: 5000,
+      openPipeline: 3000,
+    });
+  });
+});
+
 describe('Salesforce sync: batching', () => {
   it('sends 450 activities as 3 composite Task requests, within 5 API requests per 200', async () => {
     const sync = syncService();
@@ -345,30 +391,40 @@ describe('Salesforce sync: failures end with exactly one Task per call', () => {
     expect(tasksFor(again)).toHaveLength(1);
   });
 
-  it('dead-letters a Task Salesforce rejects for its data, with its message, and retries it on request', async () => {
-    // The session test before this one expired the access token: use the refresh flow.
-    const sync = syncService({ refresh: true });
-    let reject = true;
-    sf.addValidationRule('Task', (_t, rec) =>
-      reject && rec.Leadline_Keyword__c === 'forbidden' ? 'Keyword is not allowed' : null,
-    );
-    const bad = await scoredCall(sync, { keyword: 'forbidden' });
-    const good = await scoredCall(sync);
-    await sync.flush();
-    expect(await stateOf(sync, good)).toMatchObject({ state: 'synced' });
-    expect(tasksFor(good)).toHaveLength(1);
-    expect(tasksFor(bad)).toHaveLength(0);
-    const status = await sync.status();
-    expect(status.deadLetters.find((d) => d.callSid === bad)).toMatchObject({
-      errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
-      error: 'Task: Keyword is not allowed',
-    });
-    expect(await stateOf(sync, bad)).toMatchObject({ state: 'dead' });
+  it.each(['FIELD_CUSTOM_VALIDATION_EXCEPTION', 'INVALID_FIELD', 'REQUIRED_FIELD_MISSING'])(
+    'dead-letters a Task refused with %s, keeps its message, and retries it on request',
+    async (code) => {
+      // The session test before this one expired the access token: use the refresh flow.
+      const sync = syncService({ refresh: true });
+      let reject = true;
+      const keyword = `refused-${code}`;
+      sf.addValidationRule(
+        'Task',
+        (_t, rec) =>
+          reject && rec.Leadline_Keyword__c === keyword ? 'Keyword is not allowed' : null,
+        code,
+      );
+      const bad = await scoredCall(sync, { keyword });
+      const good = await scoredCall(sync);
+      await sync.flush();
+      expect(await stateOf(sync, good)).toMatchObject({ state: 'synced' });
+      expect(tasksFor(good)).toHaveLength(1);
+      expect(tasksFor(bad)).toHaveLength(0);
+      const status = await sync.status();
+      expect(status.deadLetters.find((d) => d.callSid === bad)).toMatchObject({
+        errorCode: code,
+        error: 'Task: Keyword is not allowed',
+      });
+      expect(await stateOf(sync, bad)).toMatchObject({ state: 'dead' });
+      // A later batch leaves a dead letter alone.
+      await sync.flush();
+      expect(tasksFor(bad)).toHaveLength(0);
 
-    reject = false;
-    expect(await sync.retry(bad)).toEqual({ retried: [bad] });
-    await sync.flush();
-    expect(tasksFor(bad)).toHaveLength(1);
-    expect(await stateOf(sync, bad)).toMatchObject({ state: 'synced' });
-  });
+      reject = false;
+      expect(await sync.retry(bad)).toEqual({ retried: [bad] });
+      await sync.flush();
+      expect(tasksFor(bad)).toHaveLength(1);
+      expect(await stateOf(sync, bad)).toMatchObject({ state: 'synced' });
+    },
+  );
 });
