@@ -292,6 +292,7 @@ export function createContext(deps: ContextDeps) {
     log: logger.child({ feature: 'salesforce' }),
     publicBaseUrl: config.publicBaseUrl,
     windowMs: config.SF_SYNC_WINDOW_MS,
+    readBackEveryMs: config.SF_READBACK_INTERVAL_MS,
   });
   queue.handle('salesforce.sync', salesforceSyncJob(salesforce));
 

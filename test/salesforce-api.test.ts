@@ -135,6 +135,25 @@ describe('Salesforce sync through the app', () => {
       .get(`/api/v1/calls?campaignId=${campaign.id}`)
       .set('Authorization', admin);
     expect(list.body.calls[0].salesforce).toMatchObject({ state: 'synced', taskId: synced.taskId });
+
+    // The Lead becomes a won Opportunity in Salesforce; the read-back brings the revenue home.
+    const won = sf.insert('Opportunity', {
+      Name: 'Boiler replacement',
+      StageName: 'Closed Won',
+      IsWon: true,
+      IsClosed: true,
+      Amount: 12000,
+      CloseDate: '2026-06-15',
+    });
+    const lead = sf.all('Lead').find((l) => l.Id === synced.whoId);
+    Object.assign(lead ?? {}, { IsConverted: true, ConvertedOpportunityId: won.Id });
+    await configured.ctx.salesforce.readBack();
+    const revenue = await request(configured.app)
+      .get('/api/v1/salesforce/revenue?groupBy=campaign')
+      .set('Authorization', admin);
+    expect(revenue.body.rows).toEqual([
+      { key: campaign.id, deals: 1, wonDeals: 1, revenue: 12000, openPipeline: 0 },
+    ]);
   });
 
   it('retries dead letters on request and refuses a malformed call sid', async () => {

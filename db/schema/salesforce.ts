@@ -1,4 +1,13 @@
-import { boolean, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 export type SalesforceSyncState = 'pending' | 'synced' | 'dead';
 
@@ -55,4 +64,30 @@ export const salesforceCampaignMembers = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.whoId, t.sfCampaignId] })],
+);
+
+/**
+ * What became of the people Leadline synced, read back from Salesforce: one row per opportunity
+ * and the call that first brought the person in (first touch), with that call's attribution
+ * copied, so revenue can be reported per campaign, source and keyword.
+ */
+export const salesforceOutcomes = pgTable(
+  'salesforce_outcomes',
+  {
+    opportunityId: text('opportunity_id').primaryKey(),
+    callSid: text('call_sid').notNull(),
+    whoId: text('who_id').notNull(),
+    /** How the opportunity was found: converted-lead or contact-role. */
+    via: text('via').notNull(),
+    stage: text('stage'),
+    isWon: boolean('is_won').notNull().default(false),
+    isClosed: boolean('is_closed').notNull().default(false),
+    amount: doublePrecision('amount'),
+    closeDate: text('close_date'),
+    campaignId: text('campaign_id'),
+    source: text('source'),
+    keyword: text('keyword'),
+    readAt: timestamp('read_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('salesforce_outcomes_call_idx').on(t.callSid)],
 );

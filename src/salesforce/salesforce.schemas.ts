@@ -10,3 +10,8 @@ export const retryInput = z
   })
   .strict();
 export type RetryInput = z.infer<typeof retryInput>;
+
+/** `GET /api/v1/salesforce/revenue?groupBy=campaign|source|keyword`. */
+export const revenueQuery = z
+  .object({ groupBy: z.enum(['campaign', 'source', 'keyword']).default('campaign') })
+  .strict();

@@ -1,8 +1,16 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { callScoresView, salesforceCampaignMembers, salesforceSync } from '../../db/schema';
+import {
+  callScoresView,
+  salesforceCampaignMembers,
+  salesforceOutcomes,
+  salesforceSync,
+} from '../../db/schema';
 import type { Db } from '../shared/db';
 
 export type SyncRow = typeof salesforceSync.$inferSelect;
+export type OutcomeRow = typeof salesforceOutcomes.$inferSelect;
+/** A revenue report's dimension. */
+export type RevenueGroup = 'campaign' | 'source' | 'keyword';
 export type SyncPatch = Partial<Omit<SyncRow, 'callSid' | 'createdAt'>>;
 
 /** The sync's own tables: per-call state (with dead letters) and campaign memberships. */
@@ -135,6 +143,54 @@ export function createSyncRepo(db: Db) {
         )
         .returning({ callSid: salesforceSync.callSid });
       return rows.map((r) => r.callSid);
+    },
+
+    /** Each synced person's first synced call (the one an Opportunity is credited to). */
+    async firstCallPerPerson(): Promise<Map<string, string>> {
+      const rows = await db
+        .selectDistinctOn([salesforceSync.whoId], {
+          whoId: salesforceSync.whoId,
+          callSid: salesforceSync.callSid,
+        })
+        .from(salesforceSync)
+        .where(and(eq(salesforceSync.state, 'synced'), sql`${salesforceSync.whoId} is not null`))
+        .orderBy(salesforceSync.whoId, salesforceSync.createdAt);
+      return new Map(rows.map((r) => [r.whoId as string, r.callSid]));
+    },
+
+    async upsertOutcome(row: OutcomeRow): Promise<void> {
+      const { opportunityId: _key, ...rest } = row;
+      await db
+        .insert(salesforceOutcomes)
+        .values(row)
+        .onConflictDoUpdate({ target: salesforceOutcomes.opportunityId, set: rest });
+    },
+
+    /** Deals and revenue per campaign, source or keyword of the calls that brought them. */
+    async revenue(by: RevenueGroup) {
+      const key = {
+        campaign: salesforceOutcomes.campaignId,
+        source: salesforceOutcomes.source,
+        keyword: salesforceOutcomes.keyword,
+      }[by];
+      const rows = await db
+        .select({
+          key,
+          deals: sql<number>`count(*)::int`,
+          wonDeals: sql<number>`count(*) filter (where ${salesforceOutcomes.isWon})::int`,
+          revenue: sql<number>`coalesce(sum(${salesforceOutcomes.amount}) filter (where ${salesforceOutcomes.isWon}), 0)::float8`,
+          openPipeline: sql<number>`coalesce(sum(${salesforceOutcomes.amount}) filter (where not ${salesforceOutcomes.isClosed}), 0)::float8`,
+        })
+        .from(salesforceOutcomes)
+        .groupBy(key)
+        .orderBy(sql`4 desc`);
+      return rows.map((r) => ({
+        key: r.key,
+        deals: Number(r.deals),
+        wonDeals: Number(r.wonDeals),
+        revenue: Number(r.revenue),
+        openPipeline: Number(r.openPipeline),
+      }));
     },
 
     /** Which of these person+campaign pairs are members already. */

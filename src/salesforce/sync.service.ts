@@ -13,6 +13,7 @@ import {
   type Phone,
 } from './mapping';
 import { RECORD_TYPE } from './metadata';
+import { readBackOutcomes } from './readback';
 import {
   MAX_COLLECTION,
   SalesforceError,
@@ -20,7 +21,13 @@ import {
   type SaveResult,
   type SfError,
 } from './salesforce.client';
-import { memberKey, type SyncPatch, type SyncRepo, type SyncRow } from './sync.repo';
+import {
+  memberKey,
+  type RevenueGroup,
+  type SyncPatch,
+  type SyncRepo,
+  type SyncRow,
+} from './sync.repo';
 
 /** Errors that say the record's data is wrong: retrying the same data cannot help. */
 const DATA_ERRORS = new Set([
@@ -51,6 +58,8 @@ export interface SyncServiceDeps {
   windowMs: number;
   /** A number in [0, 1) for backoff jitter. */
   random?: () => number;
+  /** How often outcomes are read back from Salesforce (0: never). */
+  readBackEveryMs?: number;
 }
 
 /** What the calls API shows of a call's sync. */
@@ -87,6 +96,7 @@ export function createSyncService(deps: SyncServiceDeps) {
   let recordTypeId: string | null = null;
   let timer: NodeJS.Timeout | null = null;
   let poller: NodeJS.Timeout | null = null;
+  let reader: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
 
   async function callRecordTypeId(sf: SalesforceApi): Promise<string> {
@@ -441,9 +451,17 @@ export function createSyncService(deps: SyncServiceDeps) {
       poller = setInterval(flushLogged, Math.max(deps.windowMs, 1_000));
       poller.unref();
       flushLogged();
+      if (deps.readBackEveryMs) {
+        reader = setInterval(() => {
+          readBack().catch((err: unknown) => log.error({ err }, 'salesforce read-back failed'));
+        }, deps.readBackEveryMs);
+        reader.unref();
+      }
     },
     async stop() {
       if (poller) clearInterval(poller);
+      if (reader) clearInterval(reader);
+      reader = null;
       if (timer) clearTimeout(timer);
       poller = timer = null;
       await running?.catch(() => undefined);
@@ -487,12 +505,25 @@ export function createSyncService(deps: SyncServiceDeps) {
     /** Privacy: these calls leave the sync (nothing more is sent; the person's id is dropped). */
     forgetCalls: (callSids: string[]) => repo.forgetCalls(callSids),
 
+    /** Reads back converted Leads and Opportunities (the periodic job; tests call it). */
+    readBack,
+
+    /** Deals and revenue per campaign, source or keyword (`GET /api/v1/salesforce/revenue`). */
+    async revenue(by: RevenueGroup) {
+      return { groupBy: by, rows: await repo.revenue(by) };
+    },
+
     /** Each call's sync state, for the calls API. */
     async statesOf(callSids: string[]): Promise<Map<string, CallSalesforceState>> {
       const rows = await repo.statesOf(callSids);
       return new Map(rows.map((r) => [r.callSid, stateOf(r, api !== null)]));
     },
   };
+
+  async function readBack(): Promise<number> {
+    if (!api) return 0;
+    return readBackOutcomes({ repo, api, calls: deps.calls, clock, log });
+  }
 
   function assign(items: Item[], matches: Map<string, { whoId: string; rule: MatchRule }>) {
     for (const i of items) {

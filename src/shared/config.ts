@@ -62,6 +62,8 @@ const envSchema = z.object({
   SF_REQUEST_TIMEOUT_MS: int(30000, 100),
   /** Milliseconds scored calls are collected before one Salesforce sync batch is sent. */
   SF_SYNC_WINDOW_MS: int(5000, 0),
+  /** Milliseconds between read-backs of converted Leads and Opportunities (0: never). */
+  SF_READBACK_INTERVAL_MS: int(3_600_000, 0),
   NUMBER_QUARANTINE_DAYS: int(60),
   DNI_RATE_LIMIT_PER_MINUTE: int(120, 1),
   ATTRIBUTION_GRACE_SECONDS: int(900),

@@ -55,6 +55,7 @@ const STANDARD_FIELDS: Record<string, string[]> = {
     'PostalCode',
     'IsConverted',
     'ConvertedOpportunityId',
+    'ConvertedContactId',
     'CreatedDate',
     'LastModifiedDate',
   ],
@@ -69,6 +70,8 @@ const STANDARD_FIELDS: Record<string, string[]> = {
   ],
   CampaignMember: ['Id', 'CampaignId', 'LeadId', 'ContactId', 'Status', 'CreatedDate'],
   RecordType: ['Id', 'SobjectType', 'DeveloperName', 'Name', 'IsActive'],
+  Opportunity: ['Id', 'Name', 'StageName', 'IsWon', 'IsClosed', 'Amount', 'CloseDate'],
+  OpportunityContactRole: ['Id', 'OpportunityId', 'ContactId', 'Role', 'IsPrimary'],
 };
 const PREFIX: Record<string, string> = {
   Task: '00T',
@@ -76,6 +79,8 @@ const PREFIX: Record<string, string> = {
   Contact: '003',
   CampaignMember: '00v',
   RecordType: '012',
+  Opportunity: '006',
+  OpportunityContactRole: '00K',
 };
 const REQUIRED: Record<string, string[]> = { Lead: ['LastName', 'Company'], Task: [] };
 
@@ -370,7 +375,14 @@ export async function startSalesforceStandin(version = '60.0'): Promise<Salesfor
       for (const m of metadata.values()) if (m.type === 'RecordType') recordTypeIdOf(m.fullName);
     }
     const known = new Set(fieldsOf(q.from));
-    const bad = [...q.fields, ...q.where.map((w) => w.field)].find((f) => !known.has(f));
+    // A parent's field (`Opportunity.StageName`) exists when the parent object has it.
+    const exists = (f: string) => {
+      const [parent, field] = f.split('.');
+      return field
+        ? known.has(`${parent}Id`) && fieldsOf(parent as string).includes(field)
+        : known.has(f);
+    };
+    const bad = [...q.fields, ...q.where.map((w) => w.field)].find((f) => !exists(f));
     if (bad) {
       res
         .status(400)
@@ -385,10 +397,25 @@ export async function startSalesforceStandin(version = '60.0'): Promise<Salesfor
     res.json({
       totalSize: rows.length,
       done: true,
-      records: rows.map((r) => ({
-        attributes: { type: q.from, url: `${base}/sobjects/${q.from}/${r.Id}` },
-        ...Object.fromEntries(q.fields.map((f) => [f, r[f] ?? null])),
-      })),
+      records: rows.map((r) => {
+        const out: Record<string, unknown> = {
+          attributes: { type: q.from, url: `${base}/sobjects/${q.from}/${r.Id}` },
+        };
+        for (const f of q.fields) {
+          const [parent, field] = f.split('.') as [string, string | undefined];
+          if (!field) {
+            out[f] = r[f] ?? null;
+            continue;
+          }
+          // Parent fields come back nested under the relationship name, as Salesforce does.
+          const related = stand.all(parent).find((p) => p.Id === r[`${parent}Id`]);
+          const nested = (out[parent] ??= related
+            ? { attributes: { type: parent } }
+            : null) as Record<string, unknown> | null;
+          if (nested && related) nested[field] = related[field] ?? null;
+        }
+        return out;
+      }),
     });
   });
 
