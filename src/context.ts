@@ -342,6 +342,7 @@ export function createContext(deps: ContextDeps) {
     campaigns,
     numbers,
     directory,
+    agents,
     log: logger.child({ feature: 'demo' }),
     enabled: config.demoMode,
     publicBaseUrl: config.publicBaseUrl,

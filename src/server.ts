@@ -37,7 +37,14 @@ async function main(): Promise<void> {
     );
   }
 
-  await ctx.demo.seed();
+  const demoAgents = await ctx.demo.seed();
+  if (demoAgents.length > 0) {
+    // Like the admin key: shown once, to the terminal only (stored hashed).
+    const lines = demoAgents.map((a) => `    ${a.name.padEnd(24)} ${a.token}`).join('\n');
+    process.stdout.write(
+      `\n  Demo agents' console tokens for ${config.publicBaseUrl}/agent (shown only now):\n\n${lines}\n\n`,
+    );
+  }
   await ctx.start();
   const app = createApp(ctx);
   const server = http.createServer(app);

@@ -2,6 +2,7 @@ import { createCarrierSimulator, type CallOutcome } from './carrier/simulator';
 import type { CampaignService } from '../campaigns/campaigns.service';
 import type { NumberDirectory } from '../numbers/number-directory';
 import type { NumbersService } from '../numbers/numbers.service';
+import type { AgentService } from '../routing/agents.service';
 import { ConflictError, NotFoundError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { DEMO_BUSINESS_NUMBER } from './twilio-rest/inventory';
@@ -14,6 +15,8 @@ export interface DemoDeps {
   campaigns: CampaignService;
   numbers: NumbersService;
   directory: NumberDirectory;
+  /** Demo agents are created through routing's agent service, like any other agent. */
+  agents: Pick<AgentService, 'create'>;
   log: Logger;
   enabled: boolean;
   publicBaseUrl: string;
@@ -40,7 +43,18 @@ export function createDemoService(deps: DemoDeps) {
     return [...new Set([origin, origin.replace('localhost', '127.0.0.1')])];
   }
 
-  async function seedOnce(): Promise<void> {
+  /** A few agents in several US cities, any hours, taking every campaign; tokens shown once. */
+  async function seedAgents(): Promise<DemoAgentToken[]> {
+    const created: DemoAgentToken[] = [];
+    for (const a of DEMO_AGENTS) {
+      const agent = await deps.agents.create({ ...a, campaignIds: [], active: true });
+      created.push({ name: agent.name, city: a.city, token: agent.token });
+    }
+    deps.log.info({ agents: created.map((a) => a.city) }, 'demo agents created');
+    return created;
+  }
+
+  async function seedOnce(): Promise<DemoAgentToken[]> {
     const existing = await demoSite();
     if (existing) {
       const origins = currentOrigins();
@@ -48,7 +62,7 @@ export function createDemoService(deps: DemoDeps) {
         await deps.campaigns.updateSite(existing.id, { allowedOrigins: origins });
         deps.log.info({ siteId: existing.id, origins }, 'demo site follows the current address');
       }
-      return;
+      return [];
     }
     const site = await deps.campaigns.createSite({
       name: DEMO_SITE_NAME,
@@ -69,6 +83,7 @@ export function createDemoService(deps: DemoDeps) {
     await deps.numbers.provision(campaign.id, { count: 4, areaCode: '415', kind: 'pool' });
     await deps.numbers.provision(campaign.id, { count: 1, areaCode: '415', kind: 'source' });
     deps.log.info({ siteId: site.id, campaignId: campaign.id }, 'demo site created');
+    return seedAgents();
   }
 
   return {
@@ -78,10 +93,13 @@ export function createDemoService(deps: DemoDeps) {
       selfUrl = url;
     },
 
-    /** First start in demo mode: a site, a default campaign and a few numbers to play with. */
-    async seed(): Promise<void> {
-      if (!deps.enabled) return;
-      await deps.withLock(() => seedOnce());
+    /**
+     * First start in demo mode: a site, a default campaign, a few numbers to play with and a few
+     * agents; answers the agents' console tokens on that first start only (stored hashed).
+     */
+    async seed(): Promise<DemoAgentToken[]> {
+      if (!deps.enabled) return [];
+      return deps.withLock(() => seedOnce());
     },
 
     async siteKey(): Promise<string | undefined> {
@@ -122,6 +140,45 @@ export function createDemoService(deps: DemoDeps) {
   };
 }
 export type DemoService = ReturnType<typeof createDemoService>;
+
+/** A demo agent's console token, shown once at the first start. */
+export interface DemoAgentToken {
+  name: string;
+  city: string;
+  token: string;
+}
+
+/** Demo agents: fictional 555-01XX phones in several US cities, available at any hour. */
+const DEMO_AGENTS = [
+  {
+    name: 'Avery (San Francisco)',
+    city: 'San Francisco',
+    phone: '+14155550170',
+    zip: '94103',
+    timezone: 'America/Los_Angeles',
+  },
+  {
+    name: 'Jordan (Chicago)',
+    city: 'Chicago',
+    phone: '+13125550171',
+    zip: '60601',
+    timezone: 'America/Chicago',
+  },
+  {
+    name: 'Riley (New York)',
+    city: 'New York',
+    phone: '+12125550172',
+    zip: '10001',
+    timezone: 'America/New_York',
+  },
+  {
+    name: 'Sam (Austin)',
+    city: 'Austin',
+    phone: '+15125550173',
+    zip: '78701',
+    timezone: 'America/Chicago',
+  },
+];
 
 /** What demo callers and agents say: each one moves the score a different way (key-term rules). */
 const DEMO_CONVERSATIONS: { track: 'inbound' | 'outbound'; text: string }[][] = [
