@@ -247,16 +247,27 @@ describe('renewals answered from memory', () => {
 
   it('answers a renewal without a write and writes it with the next batch', async () => {
     const { site } = await buildTrackedCampaign(t.ctx, { poolSize: 1, origin: ORIGIN });
-    const first = await held(site.siteKey);
+    // A node of its own, so no other test's flush timer writes its renewals meanwhile.
+    const node = createDniService({
+      repo: createNumbersRepo(t.ctx.database),
+      campaigns: t.ctx.campaigns,
+      clock,
+      log: pino({ level: 'silent' }),
+      renewals: { flushEveryMs: 3_600_000, reuseMarginMs: 10_000 },
+    });
+    const input = { siteKey: site.siteKey, landingUrl: `${ORIGIN}/`, userAgent: UA };
+    const first = (await node.startSession(input, ORIGIN)).body;
+    const sessionId = first.sessionId ?? '';
     clock.advance(60_000);
-    const again = await held(site.siteKey, first.visitorId);
-    expect(again.sessionId).toBe(first.sessionId);
-    expect(new Date(again.expiresAt).getTime()).toBe(clock.now().getTime() + 1800_000);
-    expect(t.ctx.dni.unflushedRenewals()).toBeGreaterThan(0);
-    expect(await leaseEnd(first.sessionId)).toBe(new Date(first.expiresAt).getTime());
-    await t.ctx.dni.flushRenewals();
-    expect(t.ctx.dni.unflushedRenewals()).toBe(0);
-    expect(await leaseEnd(first.sessionId)).toBe(new Date(again.expiresAt).getTime());
+    const again = (await node.startSession({ ...input, visitorId: first.visitorId }, ORIGIN)).body;
+    expect(again.sessionId).toBe(sessionId);
+    expect(new Date(again.expiresAt ?? 0).getTime()).toBe(clock.now().getTime() + 1800_000);
+    expect(node.unflushedRenewals()).toBe(1);
+    expect(await leaseEnd(sessionId)).toBe(new Date(first.expiresAt ?? 0).getTime());
+    await node.flushRenewals();
+    expect(node.unflushedRenewals()).toBe(0);
+    expect(await leaseEnd(sessionId)).toBe(new Date(again.expiresAt ?? 0).getTime());
+    await node.stop();
   });
 
   it('never lets another visitor have a number whose renewal a dead node had not written', async () => {
