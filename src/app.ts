@@ -14,6 +14,7 @@ import { agentsRoutes } from './routing/agents.routes';
 import { agentConsoleRoutes } from './routing/agent-console.routes';
 import { dispositionRoutes } from './routing/dispositions.routes';
 import { followUpTwilioRoutes } from './routing/follow-ups.routes';
+import { whisperRoutes } from './routing/whisper.routes';
 import { reportsRoutes } from './reports/reports.routes';
 import { scoringRoutes } from './scoring/scoring.routes';
 import { transcriptionRoutes } from './scoring/transcripts.routes';
@@ -81,6 +82,12 @@ export function createApp(ctx: AppContext): express.Express {
   // Before twilioRoutes, whose /twilio middleware would otherwise parse and check it first.
   app.use(
     followUpTwilioRoutes(ctx.followUps, {
+      authToken: ctx.config.twilioAuthToken,
+      publicBaseUrl: ctx.config.publicBaseUrl,
+    }),
+  );
+  app.use(
+    whisperRoutes(ctx.routing, {
       authToken: ctx.config.twilioAuthToken,
       publicBaseUrl: ctx.config.publicBaseUrl,
     }),

@@ -19,6 +19,7 @@ import {
   sayAndHangUp,
   SORRY,
   voicemailTwiml,
+  whisperTwiml,
 } from './twiml';
 
 /** An incoming call as routing sees it: who calls, and what the dialled number belongs to. */
@@ -113,6 +114,7 @@ export function createRoutingService(deps: RoutingDeps) {
     });
 
   function twimlFor(
+    callSid: string,
     attempt: StoredAttempt | undefined,
     number: DirectoryEntry | null,
     greeting?: string | null,
@@ -126,6 +128,10 @@ export function createRoutingService(deps: RoutingDeps) {
       ...dialOptions(number?.recordCalls === true),
       timeoutSeconds: settings.dialTimeoutSeconds,
       greeting,
+      // The agent hears which campaign the call is for before the caller is connected.
+      ...(attempt.kind === 'agent'
+        ? { whisperUrl: url(`/twilio/whisper/${encodeURIComponent(callSid)}`) }
+        : {}),
       ...(startTranscription && number?.transcription
         ? { transcriptionCallback: url('/twilio/transcription') }
         : {}),
@@ -237,7 +243,7 @@ export function createRoutingService(deps: RoutingDeps) {
     const seen = call.dialCallSid
       ? attempts.findIndex((a) => a.dialCallSid === call.dialCallSid)
       : -1;
-    if (seen >= 0 && seen < attempts.length - 1) return twimlFor(attempts.at(-1), number);
+    if (seen >= 0 && seen < attempts.length - 1) return twimlFor(callSid, attempts.at(-1), number);
 
     const last = attempts.at(-1);
     if (last && !last.outcome) {
@@ -275,7 +281,7 @@ export function createRoutingService(deps: RoutingDeps) {
         number,
       );
     }
-    return twimlFor(next, number);
+    return twimlFor(callSid, next, number);
   }
 
   return {
@@ -333,7 +339,10 @@ export function createRoutingService(deps: RoutingDeps) {
         agentId: winner?.id ?? null,
         reason: winner ? 'agent' : attempt ? 'fallback' : 'no_fallback',
       };
-      return { twiml: twimlFor(attempt, number, number.routing?.greeting, true), decision };
+      return {
+        twiml: twimlFor(call.callSid, attempt, number, number.routing?.greeting, true),
+        decision,
+      };
     },
 
     /**
@@ -367,6 +376,12 @@ export function createRoutingService(deps: RoutingDeps) {
         log.error({ err, callSid }, 'dial result: routing failed; offering voicemail');
         return voicemail();
       }
+    },
+
+    /** The whisper an agent hears on answering: which campaign the call is for. */
+    async whisper(callSid: string): Promise<string> {
+      const row = await decisions.find(callSid);
+      return whisperTwiml(row?.plan?.campaignName ?? null);
     },
 
     /** POST /twilio/voicemail (the `<Record action>`): the message is in; say goodbye. */

@@ -21,6 +21,8 @@ export interface DialOptions {
   callerId?: string;
   /** Said to the caller before ringing (the campaign's greeting). */
   greeting?: string | null;
+  /** `<Number url>`: TwiML the agent hears on answering, before the caller is connected. */
+  whisperUrl?: string;
   /** Start real-time transcription of both tracks, posting utterances here (scoring's key terms). */
   transcriptionCallback?: string;
 }
@@ -57,6 +59,7 @@ export function dialTwiml(numbers: string[], o: DialOptions): string {
         statusCallback: o.statusCallback,
         statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
         statusCallbackMethod: 'POST',
+        ...(o.whisperUrl ? { url: o.whisperUrl, method: 'POST' } : {}),
       },
       n,
     );
@@ -104,5 +107,12 @@ export function hangUpTwiml(): string {
 export function bridgeTwiml(callerNumber: string, callerId: string): string {
   const r = new VoiceResponse();
   r.dial({ callerId }, callerNumber);
+  return r.toString();
+}
+
+/** The agent's whisper: which campaign the call is for ("Leadline call" when unknown). */
+export function whisperTwiml(campaignName: string | null): string {
+  const r = new VoiceResponse();
+  r.say({ voice: VOICE }, campaignName ? `Leadline call from ${campaignName}` : 'Leadline call');
   return r.toString();
 }
