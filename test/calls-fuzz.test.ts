@@ -80,21 +80,41 @@ describe('signed Twilio webhooks with generated parameters', () => {
       { numRuns: 80 },
     );
     expect(acknowledged.size).toBeGreaterThan(0);
-    await t.ctx.webhookRetry.flush();
+    // Journaled webhooks are retried in the background: wait (bounded) until none is waiting.
+    const drainedBy = Date.now() + 30_000;
+    while ((await t.ctx.webhookRetry.flush()) > 0 && Date.now() < drainedBy);
+    expect(t.ctx.webhookRetry.size()).toBe(0);
+    const dead = await request(t.app)
+      .get('/api/v1/calls/webhook-dead-letters?limit=500')
+      .set('Authorization', t.admin);
+    const deadLettered = new Set(
+      (dead.body.deadLetters as { callSid: string | null }[]).map((d) => d.callSid),
+    );
     const missing: string[] = [];
     for (const s of acknowledged) {
       const res = await request(t.app).get(`/api/v1/calls/${s}`).set('Authorization', t.admin);
-      if (res.status !== 200) missing.push(`${s}: ${res.status} ${JSON.stringify(seen.get(s))}`);
+      if (res.status !== 200 && !deadLettered.has(s)) {
+        missing.push(`${s}: ${res.status} ${JSON.stringify(seen.get(s))}`);
+      }
     }
+    // Acknowledged means kept: in the database, or at worst in the dead-letter store.
     expect(missing).toEqual([]);
-    const dead = await request(t.app)
-      .get('/api/v1/calls/webhook-dead-letters')
-      .set('Authorization', t.admin);
+    // The edge drops what the database cannot store, so none of these inputs is a dead letter.
     expect(dead.body.deadLetters).toEqual([]);
   }, 120_000);
 });
 
 describe('sanitizeWebhookParams', () => {
+  it('cuts a long To or From without leaving half a surrogate pair', () => {
+    const emoji = '\ud83d\ude00';
+    const cut = sanitizeWebhookParams({ To: `a${emoji.repeat(100)}`, From: emoji.repeat(100) });
+    for (const v of [cut.To ?? '', cut.From ?? '']) {
+      expect(wellFormed(v)).toBe(v);
+      expect(v.length).toBeLessThanOrEqual(128);
+    }
+    expect(cut.To).toBe(`a${emoji.repeat(63)}`);
+  });
+
   it('leaves no NUL or lone surrogate and keeps every other character', () => {
     fc.assert(
       fc.property(

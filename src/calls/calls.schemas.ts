@@ -18,8 +18,8 @@ const INDEXED_MAX = 128;
 /**
  * Webhook parameters as the database can keep them: bad characters dropped from names and
  * values (the call is kept), a repeated parameter joined with commas, From/To cut to 128
- * characters. Runs after the signature
- * check, which needs the parameters exactly as sent.
+ * UTF-16 units without leaving half a surrogate pair. Runs after the signature check, which
+ * needs the parameters exactly as sent.
  */
 export function sanitizeWebhookParams(body: unknown): Record<string, string> {
   if (!body || typeof body !== 'object') return {};
@@ -30,7 +30,8 @@ export function sanitizeWebhookParams(body: unknown): Record<string, string> {
       const text = storableText(
         Array.isArray(value) ? value.map(String).join(',') : String(value ?? ''),
       );
-      return [name, INDEXED_PARAMS.has(name) ? text.slice(0, INDEXED_MAX) : text];
+      // Cutting can split a surrogate pair; the half left behind is dropped like any other.
+      return [name, INDEXED_PARAMS.has(name) ? storableText(text.slice(0, INDEXED_MAX)) : text];
     }),
   );
 }

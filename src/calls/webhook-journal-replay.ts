@@ -5,6 +5,7 @@ import type { Clock } from '../shared/clock';
 import { DeadlineExceeded } from '../shared/deadline';
 import { ConflictError, NotFoundError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { storableText } from './calls.schemas';
 import type { StoredEvent } from './call-state';
 import type { DeadLettersRepo } from './webhook-dead-letters.repo';
 import { openWebhookJournal, type WebhookJournal } from './webhook-journal';
@@ -68,7 +69,8 @@ export function createWebhookDurability(deps: Deps) {
         callSid: item.params.CallSid ?? null,
         params: item.params,
         receivedAt: item.receivedAt,
-        error,
+        // The database's message may quote the refused value, NUL bytes and all.
+        error: storableText(error),
         attempts,
       }),
     settled: (id) => journal?.markDone(id) ?? Promise.resolve(),
