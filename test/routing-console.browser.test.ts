@@ -36,7 +36,7 @@ describeInBrowser('agent console (/agent) in Chromium', () => {
     await t.close();
   });
 
-  it('signs in, goes available, shows the caller’s card escaping what the visit carried, and sets a disposition the API shows', async () => {
+  it('signs in, goes available, shows the caller’s card escaping what the visit carried, sets a disposition the API shows, and works a missed call’s follow-up', async () => {
     const { site, campaign } = await buildTrackedCampaign(t.ctx);
     const agent = await request(t.app)
       .post('/api/v1/agents')
@@ -103,6 +103,50 @@ describeInBrowser('agent console (/agent) in Chromium', () => {
     expect(call.body.disposition).toMatchObject({ label: 'appointment booked', note });
     expect(await page.locator('#card b').count()).toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'agent-console-disposition.png') });
+
+    // A second caller reaches nobody (the agent is still on the first call): a follow-up the
+    // agent claims, calls back through Twilio and closes from the console.
+    const missed = `CA${'5'.repeat(32)}`;
+    const base = {
+      CallSid: missed,
+      AccountSid: TEST_ACCOUNT_SID,
+      From: '+13035550777',
+      To: held.number.e164,
+    };
+    await postSignedWebhook(t.app, '/twilio/voice', {
+      ...base,
+      CallStatus: 'ringing',
+      Direction: 'inbound',
+    }).expect(200);
+    await postSignedWebhook(t.app, '/twilio/dial-status', {
+      ...base,
+      CallStatus: 'in-progress',
+      DialCallStatus: 'no-answer',
+      DialCallSid: `CA${'4'.repeat(32)}`,
+      DialCallDuration: '0',
+    }).expect(200);
+    await postSignedWebhook(t.app, '/twilio/status', {
+      ...base,
+      CallStatus: 'completed',
+      CallDuration: '20',
+      Direction: 'inbound',
+    }).expect(204);
+    const item = page.locator(`#follow-ups li[data-call-sid="${missed}"]`);
+    await item.waitFor();
+    expect(await item.textContent()).toContain('+13035550777');
+    await item.locator('button', { hasText: 'Claim' }).click();
+    await item.locator('button', { hasText: 'Call back' }).click();
+    for (let i = 0; i < 50 && !t.twilio?.state.calls.some((c) => c.url.includes(missed)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(t.twilio?.state.calls.find((c) => c.url.includes(missed))).toMatchObject({
+      to: '+13035550901',
+      from: held.number.e164,
+    });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'agent-console-follow-up.png') });
+    await item.locator('input').fill('left a message');
+    await item.locator('button', { hasText: 'Close' }).click();
+    await item.waitFor({ state: 'detached' });
     expect(browser.pageErrors).toEqual([]);
   }, 60_000);
 });

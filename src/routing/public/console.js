@@ -107,13 +107,18 @@
       who.textContent = (f.caller && f.caller.number) || 'Unknown caller';
       var where = document.createElement('span');
       where.className = 'muted';
+      var place = [f.caller && f.caller.city, f.caller && f.caller.state]
+        .filter(Boolean)
+        .join(', ');
       where.textContent =
-        ' ' +
-        [f.caller && f.caller.city, f.caller && f.caller.state].filter(Boolean).join(', ') +
         ' · ' +
-        ((f.campaign && f.campaign.name) || 'no campaign') +
-        ' · missed ' +
-        new Date(f.missedAt).toLocaleTimeString();
+        [
+          place,
+          (f.campaign && f.campaign.name) || 'no campaign',
+          'missed ' + new Date(f.missedAt).toLocaleTimeString(),
+        ]
+          .filter(Boolean)
+          .join(' · ');
       li.append(who, where);
       var actions = document.createElement('div');
       var payload = { callSid: f.callSid };
