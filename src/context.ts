@@ -400,6 +400,8 @@ export function createContext(deps: ContextDeps) {
     },
     /** Stops what start() started and the demo Twilio stand-in; the database is the caller's. */
     async stop() {
+      // Pending renewals are written before the process goes (they are only in memory).
+      await dni.stop();
       await ingest.stop();
       retentionSchedule.stop();
       routing.stop();
