@@ -38,7 +38,9 @@ export function createErasureService(deps: {
         events: 0,
         sessions: 0,
         scores: 0,
+        transcripts: 0,
         routing: 0,
+        notes: 0,
         salesforce: 0,
         jobs: 0,
       };
@@ -47,7 +49,9 @@ export function createErasureService(deps: {
         { caller: e164 },
         async ({ callSids, sessionIds }) => {
           touched.scores = await holders.scoring.forgetCallerFacts(callSids);
+          touched.transcripts = await holders.scoring.forgetTranscripts(callSids);
           touched.routing = await holders.routing.forgetCallerPlace(callSids);
+          touched.notes = await holders.routing.forgetCallerNotes(callSids);
           touched.salesforce = await holders.salesforce.forgetCalls(callSids);
           // Nothing more about these calls goes to Salesforce.
           touched.jobs += await holders.jobs.eraseJobs(callSids, ['salesforce.sync']);

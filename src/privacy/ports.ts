@@ -12,8 +12,8 @@ import type { JobQueue } from '../jobs/queue';
 export interface PersonalDataHolders {
   calls: Pick<CallService, 'forgetCallerData'>;
   numbers: Pick<NumbersService, 'forgetVisitors'>;
-  scoring: Pick<ScoringService, 'forgetCallerFacts'>;
-  routing: Pick<RoutingService, 'forgetCallerPlace'>;
+  scoring: Pick<ScoringService, 'forgetCallerFacts' | 'forgetTranscripts' | 'expireTranscripts'>;
+  routing: Pick<RoutingService, 'forgetCallerPlace' | 'forgetCallerNotes'>;
   salesforce: Pick<SyncService, 'forgetCalls'>;
   jobs: Pick<JobQueue, 'eraseJobs'>;
 }

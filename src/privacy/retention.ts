@@ -24,7 +24,8 @@ export function retentionJobId(day: Date): string {
 /**
  * Retention: data older than its period is anonymized in batches, each feature through its own
  * service. Calls keep attribution, durations and scores; they lose the caller (and the copies in
- * their webhook events, score facts and routing decisions), then, sooner, their recordings.
+ * their webhook events, score facts, routing decisions and notes), then, sooner, their recordings
+ * and transcripts (with the explanations' quotes of them).
  */
 export function createRetentionService(deps: {
   holders: Pick<PersonalDataHolders, 'calls' | 'numbers' | 'scoring' | 'routing'>;
@@ -52,7 +53,16 @@ export function createRetentionService(deps: {
     /** One run (the `privacy.retention` job): idempotent, so running twice is harmless. */
     async run(): Promise<Touched> {
       const startedAt = clock.now();
-      const touched = { calls: 0, events: 0, scores: 0, routing: 0, recordings: 0, sessions: 0 };
+      const touched = {
+        calls: 0,
+        events: 0,
+        scores: 0,
+        routing: 0,
+        notes: 0,
+        recordings: 0,
+        transcripts: 0,
+        sessions: 0,
+      };
 
       const callerCutoff = daysAgo(startedAt, periods.callerDays);
       touched.calls = await inBatches(async () => {
@@ -61,6 +71,7 @@ export function createRetentionService(deps: {
           async ({ callSids }) => {
             touched.scores += await holders.scoring.forgetCallerFacts(callSids);
             touched.routing += await holders.routing.forgetCallerPlace(callSids);
+            touched.notes += await holders.routing.forgetCallerNotes(callSids);
           },
         );
         touched.events += r.events;
@@ -77,13 +88,22 @@ export function createRetentionService(deps: {
         return r.calls;
       });
 
+      // What was said goes on its own clock; the calls' explanations lose their quotes of it.
+      const transcriptCutoff = daysAgo(startedAt, periods.transcriptDays);
+      touched.transcripts = await inBatches(() =>
+        holders.scoring.expireTranscripts(transcriptCutoff, batch),
+      );
+
       const sessionCutoff = daysAgo(startedAt, periods.sessionDays);
       touched.sessions = await inBatches(() =>
         holders.numbers.forgetVisitors({ lastSeenBefore: sessionCutoff, limit: batch }),
       );
 
       await deps.repo.recordRetentionRun({ startedAt, finishedAt: clock.now(), touched });
-      log.info({ touched, callerCutoff, recordingCutoff, sessionCutoff }, 'retention run done');
+      log.info(
+        { touched, callerCutoff, recordingCutoff, transcriptCutoff, sessionCutoff },
+        'retention run done',
+      );
       return touched;
     },
   };

@@ -1,9 +1,12 @@
-import { eq, inArray, sql } from 'drizzle-orm';
-import { callRouting, type StoredAttempt } from '../../db/schema';
+import { and, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
+import { callDispositions, callRouting, followUps, type StoredAttempt } from '../../db/schema';
 import type { DbOrTx } from '../shared/db';
 
 export type CallRoutingRow = typeof callRouting.$inferSelect;
 export type NewCallRouting = typeof callRouting.$inferInsert;
+
+/** What an erased follow-up's outcome reads (a closed follow-up keeps having one). */
+export const ERASED_OUTCOME = '[erased]';
 
 /** call_routing: one decision per call, with its candidates and every attempt. */
 export function createRoutingRepo(db: DbOrTx) {
@@ -52,6 +55,31 @@ export function createRoutingRepo(db: DbOrTx) {
                             where jsonb_typeof(c->'km') = 'number'))
         returning r.call_sid`);
       return Array.isArray(rows) ? rows.length : ((rows as { rows?: unknown[] }).rows?.length ?? 0);
+    },
+
+    /**
+     * Privacy: forgets what people wrote about these calls (disposition notes, follow-up
+     * outcomes); labels and follow-up states stay for the reports. Returns the rows changed.
+     */
+    async forgetCallerNotes(callSids: string[]): Promise<number> {
+      if (callSids.length === 0) return 0;
+      const notes = await db
+        .update(callDispositions)
+        .set({ note: null })
+        .where(and(inArray(callDispositions.callSid, callSids), isNotNull(callDispositions.note)))
+        .returning({ callSid: callDispositions.callSid });
+      const outcomes = await db
+        .update(followUps)
+        .set({ outcome: ERASED_OUTCOME })
+        .where(
+          and(
+            inArray(followUps.callSid, callSids),
+            isNotNull(followUps.outcome),
+            ne(followUps.outcome, ERASED_OUTCOME),
+          ),
+        )
+        .returning({ callSid: followUps.callSid });
+      return notes.length + outcomes.length;
     },
   };
 }

@@ -287,6 +287,8 @@ export function createRoutingService(deps: RoutingDeps) {
   return {
     /** Privacy: forgets where these calls' callers were, in the stored decisions. */
     forgetCallerPlace: (callSids: string[]) => decisions.forgetCallerPlace(callSids),
+    /** Privacy: disposition notes and follow-up outcomes of these calls (free text about people). */
+    forgetCallerNotes: (callSids: string[]) => decisions.forgetCallerNotes(callSids),
 
     /** POST /twilio/voice: decides who rings, stores why, screen-pops the agent, answers TwiML. */
     async answerIncoming(call: IncomingCall): Promise<{ twiml: string; decision: RouteDecision }> {

@@ -64,27 +64,37 @@ export function createScoringRepo(db: Db) {
         .where(eq(scoringRescoreRuns.id, id));
     },
 
-    /** Privacy: drops the caller's place (state, ZIP, distance) from these calls' explanations. */
-    async forgetCallerFacts(callSids: string[]): Promise<number> {
-      if (callSids.length === 0) return 0;
+    /**
+     * Privacy: drops these facts (e.g. the caller's place, quoted utterances) from the calls'
+     * explanations; scores stay. Returns how many scores changed.
+     */
+    async forgetFacts(callSids: string[], keys: readonly string[]): Promise<number> {
+      if (callSids.length === 0 || keys.length === 0) return 0;
+      const names = sql`array(select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))`;
       const rows = await db.execute<{ call_sid: string }>(sql`
         update call_scores s
            set explanation = coalesce(
                  (select jsonb_agg(case when jsonb_typeof(x->'facts') = 'object'
-                                        then jsonb_set(x, '{facts}', (x->'facts') - 'callerState' - 'callerZip' - 'distanceKm')
+                                        then jsonb_set(x, '{facts}', (x->'facts') - ${names})
                                         else x end order by n)
                     from jsonb_array_elements(s.explanation) with ordinality as e(x, n)),
                  '[]'::jsonb)
          where s.call_sid in (select jsonb_array_elements_text(${JSON.stringify(callSids)}::jsonb))
            and exists (select 1 from jsonb_array_elements(s.explanation) x
                         where jsonb_typeof(x->'facts') = 'object'
-                          and (x->'facts') ?| array['callerState', 'callerZip', 'distanceKm'])
+                          and (x->'facts') ?| ${names})
         returning s.call_sid`);
       return rowCount(rows);
     },
   };
 }
 export type ScoringRepo = ReturnType<typeof createScoringRepo>;
+
+/** Rows returned by execute(): an array (postgres.js) or `{rows}` (PGlite). */
+function rowCount(result: unknown): number {
+  if (Array.isArray(result)) return result.length;
+  return (result as { rows?: unknown[] }).rows?.length ?? 0;
+}
 
 function isUniqueViolation(err: unknown): boolean {
   for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {

@@ -21,8 +21,15 @@ export interface ScoringServiceDeps {
   enqueue: Enqueue;
   clock: Clock;
   log: Logger;
-  /** Calls' final utterances, for key-term rules (the transcript service). */
-  transcripts?: { transcriptsOf(callSids: string[]): Promise<Map<string, Utterance[]>> };
+  /** Calls' final utterances, for key-term rules, and their erasure (the transcript service). */
+  transcripts?: {
+    transcriptsOf(callSids: string[]): Promise<Map<string, Utterance[]>>;
+    forgetCalls?(callSids: string[]): Promise<number>;
+    forgetOlderThan?(
+      before: Date,
+      limit: number,
+    ): Promise<{ callSids: string[]; utterances: number }>;
+  };
   /** The call's disposition label (routing owns dispositions); absent: no disposition fact. */
   dispositionOf?: (callSid: string) => Promise<string | null>;
 }
@@ -34,6 +41,11 @@ export interface RuleSetDocument extends RuleSet {
 }
 
 const RESCORE_PAGE = 200;
+
+/** Explanation facts that say where the caller was. */
+const PLACE_FACTS = ['callerState', 'callerZip', 'distanceKm'] as const;
+/** Explanation facts that quote a transcript (key-term rules). */
+const QUOTE_FACTS = ['term', 'utterance'] as const;
 
 /** Rules per site (versioned), scoring a call with them, and rescoring calls after a change. */
 export function createScoringService(deps: ScoringServiceDeps) {
@@ -187,8 +199,24 @@ export function createScoringService(deps: ScoringServiceDeps) {
       }
     },
 
-    /** Privacy: the caller's place leaves these calls' score explanations; scores stay. */
-    forgetCallerFacts: (callSids: string[]) => deps.repo.forgetCallerFacts(callSids),
+    /** Privacy: the caller's place and quoted words leave these calls' explanations; scores stay. */
+    forgetCallerFacts: (callSids: string[]) =>
+      repo.forgetFacts(callSids, [...PLACE_FACTS, ...QUOTE_FACTS]),
+
+    /** Privacy (erasure): deletes these calls' transcripts; returns how many utterances went. */
+    forgetTranscripts: async (callSids: string[]): Promise<number> =>
+      (await deps.transcripts?.forgetCalls?.(callSids)) ?? 0,
+
+    /**
+     * Privacy (retention): deletes the transcripts of up to `limit` calls with an utterance older
+     * than `before`, and the quotes of them in those calls' explanations. Returns the utterances.
+     */
+    async expireTranscripts(before: Date, limit: number): Promise<number> {
+      const gone = await deps.transcripts?.forgetOlderThan?.(before, limit);
+      if (!gone) return 0;
+      await repo.forgetFacts(gone.callSids, QUOTE_FACTS);
+      return gone.utterances;
+    },
   };
 }
 export type ScoringService = ReturnType<typeof createScoringService>;

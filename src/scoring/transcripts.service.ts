@@ -79,6 +79,9 @@ export function createTranscriptService(deps: TranscriptServiceDeps) {
 
     /** Erasure: forgets what was said on these calls. */
     forgetCalls: (callSids: string[]) => repo.deleteForCalls(callSids),
+
+    /** Retention: forgets the whole transcript of up to `limit` calls with an utterance before `before`. */
+    forgetOlderThan: (before: Date, limit: number) => repo.deleteOlderThan(before, limit),
   };
 }
 export type TranscriptService = ReturnType<typeof createTranscriptService>;
