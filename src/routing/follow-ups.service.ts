@@ -54,16 +54,16 @@ export function createFollowUpService(deps: FollowUpServiceDeps) {
   const url = (path: string) => `${deps.publicBaseUrl}${path}`;
 
   async function describe(rows: FollowUpRow[]) {
+    const plans = new Map(
+      (await decisions.findMany(rows.map((f) => f.callSid))).map((d) => [d.callSid, d.plan]),
+    );
     return Promise.all(
       rows.map(async (f) => {
-        const [call, decision] = await Promise.all([
-          deps.callOf(f.callSid).catch(() => null),
-          decisions.find(f.callSid),
-        ]);
+        const call = await deps.callOf(f.callSid).catch(() => null);
         return {
           callSid: f.callSid,
           state: f.state,
-          campaign: { id: f.campaignId, name: decision?.plan?.campaignName ?? null },
+          campaign: { id: f.campaignId, name: plans.get(f.callSid)?.campaignName ?? null },
           caller: {
             number: call?.from ?? null,
             city: call?.city ?? null,
