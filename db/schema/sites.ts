@@ -73,6 +73,10 @@ export const campaigns = pgTable(
     greeting: text('greeting'),
     /** Start Twilio's real-time transcription on its calls (key-term scoring reads it). */
     transcription: boolean('transcription').notNull().default(false),
+    /** The recording consent notice: off, always, or for callers in all-party-consent states. */
+    recordingConsent: text('recording_consent', { enum: ['off', 'always', 'all-party-states'] })
+      .notNull()
+      .default('all-party-states'),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

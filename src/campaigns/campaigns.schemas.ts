@@ -65,6 +65,8 @@ export const createCampaignSchema = z
     greeting: z.string().trim().min(1).max(500).nullable().optional(),
     /** Start Twilio's real-time transcription on this campaign's calls (db default false). */
     transcription: z.boolean().optional(),
+    /** Consent notice before recording or transcribing (db default 'all-party-states'). */
+    recordingConsent: z.enum(['off', 'always', 'all-party-states']).optional(),
   })
   .strict();
 export const updateCampaignSchema = createCampaignSchema.omit({ siteId: true }).partial().strict();

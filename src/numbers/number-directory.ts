@@ -20,6 +20,8 @@ export interface DirectoryEntry {
   routing?: CampaignRouting;
   /** The campaign starts real-time transcription on its calls. */
   transcription?: boolean;
+  /** When the call's answer says the recording consent notice first (absent: the default). */
+  recordingConsent?: CampaignRow['recordingConsent'];
 }
 
 /** A campaign's routing settings. */
@@ -66,6 +68,7 @@ function entryOf(number: TrackingNumberRow, campaign: CampaignRow | undefined): 
     recordCalls: campaign?.recordCalls ?? false,
     routing: routingOf(campaign),
     transcription: campaign?.transcription ?? false,
+    recordingConsent: campaign?.recordingConsent,
   };
 }
 
@@ -147,6 +150,7 @@ export function createNumberDirectory(deps: NumberDirectoryDeps) {
         fallbackNumber: string;
         recordCalls: boolean;
         transcription?: boolean;
+        recordingConsent?: CampaignRow['recordingConsent'];
       } & Partial<CampaignRouting>,
     ): void {
       for (const [e164, { value }] of cache.dump()) {
@@ -159,6 +163,7 @@ export function createNumberDirectory(deps: NumberDirectoryDeps) {
           recordCalls: c.recordCalls,
           routing: routingOf(c) ?? value.routing,
           transcription: c.transcription ?? value.transcription,
+          recordingConsent: c.recordingConsent ?? value.recordingConsent,
         };
         cache.set(e164, updated);
       }

@@ -10,6 +10,7 @@ import type { AgentRow, AgentsRepo } from './agents.repo';
 import type { FollowUpService } from './follow-ups.service';
 import type { RoutingRepo } from './routing.repo';
 import { screenPopPayload, type CallDetails, type NotifyAgent } from './screen-pop';
+import { CONSENT_NOTICE, consentNoticeRequired } from '../privacy/consent';
 import {
   dialTwiml,
   GOODBYE,
@@ -120,6 +121,7 @@ export function createRoutingService(deps: RoutingDeps) {
     greeting?: string | null,
     /** Only the first answer starts transcription: it then runs for the rest of the call. */
     startTranscription = false,
+    consentNotice: string | null = null,
   ): string {
     if (!attempt) return sayAndHangUp(SORRY);
     if (attempt.kind === 'voicemail') return voicemail();
@@ -128,6 +130,7 @@ export function createRoutingService(deps: RoutingDeps) {
       ...dialOptions(number?.recordCalls === true),
       timeoutSeconds: settings.dialTimeoutSeconds,
       greeting,
+      consentNotice,
       // The agent hears which campaign the call is for before the caller is connected.
       ...(attempt.kind === 'agent'
         ? { whisperUrl: url(`/twilio/whisper/${encodeURIComponent(callSid)}`) }
@@ -341,8 +344,22 @@ export function createRoutingService(deps: RoutingDeps) {
         agentId: winner?.id ?? null,
         reason: winner ? 'agent' : attempt ? 'fallback' : 'no_fallback',
       };
+      // The caller hears the consent notice before anything is recorded or transcribed.
+      const notice = consentNoticeRequired({
+        setting: number.recordingConsent,
+        recorded: number.recordCalls,
+        transcribed: number.transcription === true,
+        callerState: call.caller.state,
+      });
       return {
-        twiml: twimlFor(call.callSid, attempt, number, number.routing?.greeting, true),
+        twiml: twimlFor(
+          call.callSid,
+          attempt,
+          number,
+          number.routing?.greeting,
+          true,
+          notice ? CONSENT_NOTICE : null,
+        ),
         decision,
       };
     },

@@ -25,11 +25,14 @@ export interface DialOptions {
   whisperUrl?: string;
   /** Start real-time transcription of both tracks, posting utterances here (scoring's key terms). */
   transcriptionCallback?: string;
+  /** Said first, before anything is recorded or transcribed (privacy's consent notice). */
+  consentNotice?: string | null;
 }
 
 /** Rings one or more numbers at once; the caller hears ringing until one answers. */
 export function dialTwiml(numbers: string[], o: DialOptions): string {
   const r = new VoiceResponse();
+  if (o.consentNotice) r.say({ voice: VOICE }, o.consentNotice);
   if (o.greeting) r.say({ voice: VOICE }, o.greeting);
   // After the greeting, so the campaign's own words are not transcribed as the agent's.
   if (o.transcriptionCallback) {

@@ -1,0 +1,1 @@
+ALTER TABLE "campaigns" ADD COLUMN "recording_consent" text DEFAULT 'all-party-states' NOT NULL;
