@@ -360,6 +360,36 @@ describeInBrowser('dni.js in a browser, against Leadline', () => {
     expect(cookies.map((c) => `${c.name}=${c.value}`)).toEqual(['_ll_vid=v-earlier']);
   });
 
+  it('sends no visitor id, stores nothing and shows the source number under Global Privacy Control', async () => {
+    const source = await provisionSourceNumber();
+    const page = await openPage(async (ctx) => {
+      await ctx.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });
+      });
+      await ctx.addCookies([{ name: '_ll_vid', value: 'v-earlier', url: server.siteOrigin }]);
+    });
+    await page.goto(`${server.siteOrigin}/landing?utm_source=newsletter`);
+    await answered(calls, 0, 'the anonymous session');
+    await settledBody(page, spell('{a}-{x}-{l}', source));
+
+    expect(calls.fetched()).toEqual([
+      {
+        contentType: 'application/json',
+        status: 200,
+        body: {
+          siteKey: acme.siteKey,
+          landingUrl: `${server.siteOrigin}/landing?utm_source=newsletter`,
+          referrer: '',
+          anonymous: true,
+        },
+      },
+    ]);
+    expect(await page.textContent('#split')).toBe(source.national);
+    expect(await storedVisits()).toEqual([]);
+    expect(await storedLeases()).toEqual([]);
+    expect(await page.evaluate(() => [localStorage.length, sessionStorage.length])).toEqual([0, 0]);
+  });
+
   it('stays anonymous until the site records consent, then leases a number after refresh()', async () => {
     const source = await provisionSourceNumber();
     const page = await openPage();

@@ -7,9 +7,12 @@ var VID = '_ll_vid';
 var LAND = '_ll_land';
 var NUM = '_ll_num';
 
+// Do-Not-Track, Global Privacy Control, or a site that asks for consent and has none yet: no
+// visitor id is sent or stored, and the page shows the source-level number.
 function isAnonymous(script) {
   var n = navigator;
   return (
+    n.globalPrivacyControl === true ||
     n.doNotTrack === '1' ||
     n.doNotTrack === 'yes' ||
     window.doNotTrack === '1' ||
