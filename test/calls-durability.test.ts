@@ -217,8 +217,15 @@ describe('the edge', () => {
       }
       const journaled = fs.readdirSync(journalDir).filter((f) => f.endsWith('.ndjson'));
       expect(journaled.length).toBeGreaterThan(0);
+      // The server is tsx's child: SIGKILL the process holding the journal (its pid is in the
+      // lock), not only the tsx wrapper, which cannot pass a SIGKILL on.
+      const serverPid = Number(fs.readFileSync(path.join(journalDir, 'journal.lock'), 'utf8'));
+      const exited = new Promise((r) => proc?.child.once('exit', r));
+      process.kill(serverPid, 'SIGKILL');
       proc.child.kill('SIGKILL');
-      await new Promise((r) => proc?.child.once('exit', r));
+      await exited;
+      proc = undefined;
+      await waitUntilGone(serverPid, 10_000);
     } finally {
       await cut.restore();
     }
@@ -239,6 +246,20 @@ describe('the edge', () => {
     expect(fs.readdirSync(journalDir).filter((f) => f.endsWith('.ndjson'))).toEqual([]);
   }, 120_000);
 });
+
+/** Resolves once no process has this pid (bounded); a SIGKILLed process goes within moments. */
+async function waitUntilGone(pid: number, withinMs: number) {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > until) throw new Error(`process ${pid} still running`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 function sqlCounts(sids: string[]) {
   const list = sql.join(

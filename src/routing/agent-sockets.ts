@@ -44,6 +44,12 @@ export function attachAgentSockets(httpServer: HttpServer, ctx: AgentSocketsDeps
     : undefined;
   if (pool) {
     pool.on('error', (err) => log.warn({ err }, 'socket.io adapter connection error'));
+    // The adapter keeps one client checked out for LISTEN and handles only its 'end' (it then
+    // reconnects); without a listener, that client's 'error' when Postgres goes away would
+    // crash the process.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => log.warn({ err }, 'socket.io adapter connection lost'));
+    });
     io.adapter(createAdapter(pool, { tableName: 'socket_io_attachments' }));
   }
   const nsp = io.of('/agents');
