@@ -4,6 +4,9 @@ import { createTestContext, type TestContext } from './support/context';
 import { ManualClock } from './support/clock';
 import { buildTrackedCampaign, postSignedWebhook, visitorHoldingNumber } from './support/factories';
 import { TEST_ACCOUNT_SID } from './support/twilio';
+import { createPrivacyRepo } from '../src/privacy/privacy.repo';
+import { createRetentionService } from '../src/privacy/retention';
+import { createLogger } from '../src/shared/logger';
 
 const clock = new ManualClock('2026-06-01T15:00:00Z');
 const DAY = 86_400_000;
@@ -195,5 +198,29 @@ describe('privacy.retention: TRANSCRIPT_RETENTION_DAYS', () => {
     // A second run (the job may run twice) finds nothing more.
     clock.advance(DAY);
     expect((await t.ctx.retention.run()).transcripts).toBe(0);
+  });
+
+  it('deletes the transcript with the caller when the caller period is the shorter one', async () => {
+    const call = await talkedCall('+12065550421');
+    // The same features, with a caller period shorter than the transcript period.
+    const retention = createRetentionService({
+      holders: t.ctx,
+      repo: createPrivacyRepo(t.ctx.database.db),
+      periods: { callerDays: 5, transcriptDays: 365, recordingDays: 365, sessionDays: 365 },
+      clock,
+      log: createLogger('silent'),
+    });
+    await rows(
+      sql`update calls set started_at = started_at - interval '6 days' where call_sid = ${call.callSid}`,
+    );
+
+    const touched = await retention.run();
+    expect(touched.transcripts).toBeGreaterThanOrEqual(1);
+    expect(await transcriptOf(call.callSid)).toEqual([]);
+    expect(await quoteOf(call.callSid)).not.toHaveProperty('utterance');
+    expect(await notesOf(call.callSid)).toMatchObject({
+      disposition: { note: null },
+      followUp: { outcome: '[erased]' },
+    });
   });
 });

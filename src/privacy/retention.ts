@@ -72,6 +72,8 @@ export function createRetentionService(deps: {
             touched.scores += await holders.scoring.forgetCallerFacts(callSids);
             touched.routing += await holders.routing.forgetCallerPlace(callSids);
             touched.notes += await holders.routing.forgetCallerNotes(callSids);
+            // What a caller said outlives neither them nor its own period, whichever ends first.
+            touched.transcripts += await holders.scoring.forgetTranscripts(callSids);
           },
         );
         touched.events += r.events;
@@ -90,7 +92,7 @@ export function createRetentionService(deps: {
 
       // What was said goes on its own clock; the calls' explanations lose their quotes of it.
       const transcriptCutoff = daysAgo(startedAt, periods.transcriptDays);
-      touched.transcripts = await inBatches(() =>
+      touched.transcripts += await inBatches(() =>
         holders.scoring.expireTranscripts(transcriptCutoff, batch),
       );
 
