@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { createApp } from './app';
 import { createContext } from './context';
+import { JournalInUseError } from './calls/webhook-journal';
 import { attachAgentSockets } from './routing/agent-sockets';
 import { ConfigError, loadConfig } from './shared/config';
 import { DatabaseMissingError, DataDirInUseError, openDatabase } from './shared/db';
@@ -116,6 +117,7 @@ main().catch((err) => {
   const fixable =
     err instanceof PortInUseError ||
     err instanceof DataDirInUseError ||
+    err instanceof JournalInUseError ||
     err instanceof DatabaseMissingError;
   process.stderr.write(
     fixable

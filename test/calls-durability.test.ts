@@ -9,7 +9,7 @@ import { carrierFor, PUBLIC_BASE_URL } from './support/carrier';
 import { ManualClock } from './support/clock';
 import { buildTrackedCampaign, postSignedWebhook, visitorHoldingNumber } from './support/factories';
 import { cutPostgres, stallDatabase } from './support/outage';
-import { startLeadlineProcess, type LeadlineProcess } from './support/processes';
+import { runToExit, startLeadlineProcess, type LeadlineProcess } from './support/processes';
 import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from './support/twilio';
 
 const clock = new ManualClock('2026-06-01T15:00:00Z');
@@ -156,6 +156,29 @@ describe('the edge', () => {
       .expect(400);
     expect(res.body.error.message).toContain('cursor');
   });
+});
+
+describe('a second process on one webhook journal', () => {
+  it('refuses to start, saying so in one line', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-second-'));
+    const journalDir = path.join(dataDir, 'journal');
+    fs.mkdirSync(journalDir);
+    // This test process is alive and is not the server: its pid in the lock is a live holder.
+    fs.writeFileSync(path.join(journalDir, 'journal.lock'), String(process.pid));
+    const res = await runToExit('src/server.ts', [], {
+      ...(t.databaseUrl ? { DATABASE_URL: t.databaseUrl } : {}),
+      DATA_DIR: dataDir,
+      WEBHOOK_JOURNAL_DIR: journalDir,
+      PORT: '0',
+      PUBLIC_BASE_URL,
+      LEADLINE_ADMIN_KEY: TEST_ADMIN_KEY,
+    });
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split('\n')).toEqual([
+      `another Leadline process (pid ${process.pid}) holds the webhook journal in ${journalDir}; stop it or set WEBHOOK_JOURNAL_DIR to another directory`,
+    ]);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }, 90_000);
 });
 
 (process.env.DATABASE_URL ? describe : describe.skip)('a process killed during an outage', () => {

@@ -18,7 +18,9 @@ export class JournalInUseError extends Error {
     readonly dir: string,
     readonly pid: number,
   ) {
-    super(`another Leadline process (pid ${pid}) holds the webhook journal in ${dir}`);
+    super(
+      `another Leadline process (pid ${pid}) holds the webhook journal in ${dir}; stop it or set WEBHOOK_JOURNAL_DIR to another directory`,
+    );
     this.name = 'JournalInUseError';
   }
 }
