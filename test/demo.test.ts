@@ -125,8 +125,11 @@ describe('demo mode', () => {
   });
 
   it('plays a signed call through the carrier simulator and records it, attributed', async () => {
+    // As the sample page's script sends it: from the demo site's own origin (a request without
+    // an allowed Origin gets the source number, not a lease).
     const visit = await request(t.app)
       .post('/dni/v1/sessions')
+      .set('Origin', 'https://leadline.test')
       .send({
         siteKey: await t.ctx.demo.siteKey(),
         landingUrl: 'https://leadline.test/?utm_source=google&utm_medium=cpc',
