@@ -306,6 +306,7 @@ export function createContext(deps: ContextDeps) {
     clock,
     log: privacyLog,
     hashSecret: config.PRIVACY_HASH_SECRET,
+    webhooks: ingest,
   });
   const retention = createRetentionService({
     holders: personalData,

@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, like, sql } from 'drizzle-orm';
 import { webhookDeadLetters } from '../../db/schema';
 import type { Db } from '../shared/db';
 
@@ -53,6 +53,22 @@ export function createDeadLettersRepo(db: Db) {
 
     async remove(id: string): Promise<void> {
       await db.delete(webhookDeadLetters).where(eq(webhookDeadLetters.id, id));
+    },
+
+    /** Dead letters whose params hold this exact value (as a JSON string). */
+    async mentioning(value: string): Promise<DeadLetterRow[]> {
+      const needle = JSON.stringify(value).replace(/[\\%_]/g, (c) => `\\${c}`);
+      return db
+        .select()
+        .from(webhookDeadLetters)
+        .where(like(webhookDeadLetters.params, `%${needle}%`));
+    },
+
+    async replaceParams(id: string, params: Record<string, string>): Promise<void> {
+      await db
+        .update(webhookDeadLetters)
+        .set({ params: JSON.stringify(params), updatedAt: new Date() })
+        .where(eq(webhookDeadLetters.id, id));
     },
 
     async failedAgain(id: string, error: string): Promise<void> {

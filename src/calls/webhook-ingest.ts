@@ -74,6 +74,8 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
     params: TwilioParams,
     receivedAt: Date,
     known?: KnownCaller,
+    /** The key the webhook had as received (its params were changed since, by an erasure). */
+    originalDedupeKey?: string,
   ): Promise<boolean> {
     const callSid = params.CallSid ?? '';
     const parentSid = params.ParentCallSid || null;
@@ -103,7 +105,7 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
           : (params.RecordingStatus ?? params.CallStatus ?? null),
       sequenceNumber: params.SequenceNumber ? Number.parseInt(params.SequenceNumber, 10) : null,
       twilioTimestamp,
-      dedupeKey: dedupeKey(kind, params),
+      dedupeKey: originalDedupeKey ?? dedupeKey(kind, params),
       params,
       receivedAt,
     };
@@ -187,7 +189,7 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
 
   const durability = createWebhookDurability({
     ...deps.durability,
-    store: (kind, params, receivedAt) => ingest(kind, params, receivedAt),
+    store: (kind, params, receivedAt, key) => ingest(kind, params, receivedAt, undefined, key),
     deadLetters: deps.deadLetters,
     dedupeKey,
     clock,
@@ -203,6 +205,8 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
     journalBacklog: durability.backlog,
     listDeadLetters: durability.listDeadLetters,
     retryDeadLetter: durability.retryDeadLetter,
+    /** Erases a caller from the dead-letter store and the local journal (see forgetCaller). */
+    forgetCaller: durability.forgetCaller,
 
     /**
      * Makes a webhook durable before Twilio hears back: stored in the database within

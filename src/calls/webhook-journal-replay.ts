@@ -29,8 +29,45 @@ export interface DurabilityOptions {
   tickMs?: number;
 }
 
+/** Webhook parameters that identify or locate the caller (Twilio's voice request parameters). */
+const CALLER_PARAMS: ReadonlySet<string> = new Set([
+  'From',
+  'Caller',
+  'CallerName',
+  'CallerId',
+  'ForwardedFrom',
+  'FromCity',
+  'FromState',
+  'FromZip',
+  'FromCountry',
+  'CallerCity',
+  'CallerState',
+  'CallerZip',
+  'CallerCountry',
+]);
+
+/**
+ * A webhook's params without the caller's personal fields, when any value is this number; else
+ * undefined (the webhook is not about this caller).
+ */
+export function withoutCaller(
+  params: Record<string, string>,
+  e164: string,
+): Record<string, string> | undefined {
+  if (!Object.values(params).includes(e164)) return undefined;
+  return Object.fromEntries(
+    Object.entries(params).filter(([k, v]) => !CALLER_PARAMS.has(k) && v !== e164),
+  );
+}
+
 interface Deps extends DurabilityOptions {
-  store: (kind: Kind, params: Record<string, string>, receivedAt: Date) => Promise<unknown>;
+  /** Stores one webhook; `dedupeKey` is the key it had as received, if its params changed. */
+  store: (
+    kind: Kind,
+    params: Record<string, string>,
+    receivedAt: Date,
+    dedupeKey?: string,
+  ) => Promise<unknown>;
   deadLetters: DeadLettersRepo;
   dedupeKey: (kind: Kind, params: Record<string, string>) => string;
   clock: Clock;
@@ -59,12 +96,14 @@ export function createWebhookDurability(deps: Deps) {
   };
 
   const retry = createWebhookRetry({
-    attempt: (item) => deps.store(asKind(item.kind), item.params, item.receivedAt),
+    attempt: (item) => deps.store(asKind(item.kind), item.params, item.receivedAt, item.dedupeKey),
     deadLetter: (item, error, attempts) =>
       deps.deadLetters.put({
-        dedupeKey: KINDS.has(item.kind)
-          ? deps.dedupeKey(item.kind as Kind, item.params)
-          : `${item.kind}:${item.id}`,
+        dedupeKey:
+          item.dedupeKey ??
+          (KINDS.has(item.kind)
+            ? deps.dedupeKey(item.kind as Kind, item.params)
+            : `${item.kind}:${item.id}`),
         kind: item.kind,
         callSid: item.params.CallSid ?? null,
         params: item.params,
@@ -110,6 +149,7 @@ export function createWebhookDurability(deps: Deps) {
           kind: e.kind,
           params: e.params,
           receivedAt: new Date(e.receivedAt),
+          dedupeKey: e.dedupeKey,
         });
       }
       retry.start();
@@ -124,6 +164,41 @@ export function createWebhookDurability(deps: Deps) {
     },
 
     backlog: () => journal?.backlog() ?? 0,
+
+    /**
+     * Erases a caller from the dead-letter store and the journal: their number, name and place
+     * leave the params (a journaled webhook keeps its original dedupe key, so it is still stored
+     * once), and journal entries already in the database leave the files. Answers how many dead
+     * letters and journal entries named the caller.
+     */
+    async forgetCaller(e164: string): Promise<{ deadLetters: number; journal: number }> {
+      let deadLetters = 0;
+      for (const row of await deps.deadLetters.mentioning(e164)) {
+        const scrubbed = withoutCaller(JSON.parse(row.params) as Record<string, string>, e164);
+        if (!scrubbed) continue;
+        await deps.deadLetters.replaceParams(row.id, scrubbed);
+        deadLetters += 1;
+      }
+      const originalKey = (kind: string, params: Record<string, string>, key?: string) =>
+        key ?? (KINDS.has(kind) ? deps.dedupeKey(kind as Kind, params) : undefined);
+      retry.rewrite((item) => {
+        const params = withoutCaller(item.params, e164);
+        if (!params) return undefined;
+        return {
+          ...item,
+          params,
+          dedupeKey: originalKey(item.kind, item.params, item.dedupeKey),
+        };
+      });
+      const inJournal = journal
+        ? await journal.rewrite((e) => {
+            const params = withoutCaller(e.params, e164);
+            if (!params) return undefined;
+            return { ...e, params, dedupeKey: originalKey(e.kind, e.params, e.dedupeKey) };
+          })
+        : 0;
+      return { deadLetters, journal: inJournal };
+    },
 
     async listDeadLetters(limit = 100) {
       const rows = await deps.deadLetters.list(limit);

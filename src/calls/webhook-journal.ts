@@ -10,6 +10,8 @@ export interface JournalEntry {
   params: Record<string, string>;
   /** ISO 8601: when Leadline received it. */
   receivedAt: string;
+  /** The event's dedupe key as received, kept when personal fields were erased from params. */
+  dedupeKey?: string;
 }
 
 /** Another live process holds this journal: two writers would replay each other's entries. */
@@ -130,7 +132,10 @@ export function openWebhookJournal(opts: { dir: string; log: Logger }) {
   }
 
   let active: { file: string; fh: fs.promises.FileHandle; bytes: number } | null = null;
-  let waiting: { entry: JournalEntry; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  type Waiter = { entry: JournalEntry; resolve: () => void; reject: (e: unknown) => void };
+  let waiting: Waiter[] = [];
+  /** The batch taken from `waiting` and not yet on disk. */
+  let inBatch: Waiter[] = [];
   let chain: Promise<unknown> = Promise.resolve();
   let writing = false;
   let closed = false;
@@ -155,6 +160,7 @@ export function openWebhookJournal(opts: { dir: string; log: Logger }) {
     while (waiting.length > 0) {
       const batch = waiting;
       waiting = [];
+      inBatch = batch;
       try {
         await exclusive(async () => {
           if (closed) throw new Error('the webhook journal is closed');
@@ -180,6 +186,7 @@ export function openWebhookJournal(opts: { dir: string; log: Logger }) {
       } catch (err) {
         for (const w of batch) w.reject(err);
       }
+      inBatch = [];
     }
     writing = false;
   }
@@ -222,6 +229,58 @@ export function openWebhookJournal(opts: { dir: string; log: Logger }) {
           active = null;
         }
         await fs.promises.rm(file, { force: true });
+      });
+    },
+
+    /**
+     * Rewrites every segment: entries already done are dropped, and `scrub` may replace an entry
+     * (its personal fields erased). Each file is replaced atomically (written, fsynced, renamed).
+     * Answers how many entries `scrub` replaced, on disk or still waiting to be written.
+     */
+    rewrite(scrub: (e: JournalEntry) => JournalEntry | undefined): Promise<number> {
+      let replaced = 0;
+      for (const w of [...waiting, ...inBatch]) {
+        const next = scrub(w.entry);
+        if (next) {
+          w.entry = next;
+          replaced += 1;
+        }
+      }
+      return exclusive(async () => {
+        for (const [file, ids] of [...live]) {
+          const entries = fs.existsSync(file) ? readSegment(file, log) : [];
+          let changed = false;
+          const kept: JournalEntry[] = [];
+          for (const e of entries) {
+            if (!ids.has(e.id)) {
+              changed = true;
+              continue;
+            }
+            const next = scrub(e);
+            if (next) {
+              replaced += 1;
+              changed = true;
+            }
+            kept.push(next ?? e);
+          }
+          // A file with no live entry was deleted when its last entry was done.
+          if (!changed || kept.length === 0) continue;
+          const isActive = active?.file === file;
+          if (isActive) await active?.fh.close();
+          const tmp = `${file}.tmp`;
+          const buf = Buffer.from(kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
+          const fh = await fs.promises.open(tmp, 'w');
+          try {
+            await fh.write(buf);
+            await fh.datasync();
+          } finally {
+            await fh.close();
+          }
+          await fs.promises.rename(tmp, file);
+          await syncDir();
+          if (isActive) active = { file, fh: await fs.promises.open(file, 'a'), bytes: buf.length };
+        }
+        return replaced;
       });
     },
 

@@ -51,6 +51,8 @@ export interface ParkedWebhook {
   kind: string;
   params: Record<string, string>;
   receivedAt: Date;
+  /** The event's dedupe key as received, when params were changed since (erasure). */
+  dedupeKey?: string;
 }
 
 export interface WebhookRetryDeps {
@@ -231,6 +233,18 @@ export function createWebhookRetry(deps: WebhookRetryDeps) {
     stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
+    },
+    /** Replaces waiting items that `scrub` changes (a write already running keeps its copy). */
+    rewrite(scrub: (item: ParkedWebhook) => ParkedWebhook | undefined): number {
+      let replaced = 0;
+      for (const slot of slots.values()) {
+        const next = scrub(slot.item);
+        if (next) {
+          slot.item = next;
+          replaced += 1;
+        }
+      }
+      return replaced;
     },
     size: () => slots.size,
     /** True from a write failing for want of a database until a probe reaches it again. */

@@ -21,6 +21,8 @@ export function createErasureService(deps: {
   clock: Clock;
   log: Logger;
   hashSecret?: string;
+  /** The calls feature's webhook dead-letter store and local journal. */
+  webhooks?: { forgetCaller(e164: string): Promise<{ deadLetters: number; journal: number }> };
 }) {
   const { holders, repo, clock, log } = deps;
 
@@ -43,8 +45,14 @@ export function createErasureService(deps: {
         notes: 0,
         salesforce: 0,
         jobs: 0,
+        webhookDeadLetters: 0,
+        journal: 0,
       };
       touched.jobs += await holders.jobs.eraseJobs([e164]);
+      // Before the calls: a journaled webhook stored from now on no longer names the caller.
+      const webhooks = await deps.webhooks?.forgetCaller(e164);
+      touched.webhookDeadLetters = webhooks?.deadLetters ?? 0;
+      touched.journal = webhooks?.journal ?? 0;
       const calls = await holders.calls.forgetCallerData(
         { caller: e164 },
         async ({ callSids, sessionIds }) => {
