@@ -114,7 +114,7 @@ export function createApp(ctx: AppContext): express.Express {
     }),
   );
   api.use(agentsRoutes(ctx.agents));
-  api.use(reportsRoutes(ctx.reports.followUps));
+  api.use(reportsRoutes(ctx.reports));
   api.use(scoringRoutes(ctx.scoring));
   api.use(jobsRoutes(ctx.queue));
   api.use(salesforceRoutes(ctx.salesforce));

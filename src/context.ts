@@ -22,6 +22,7 @@ import { createDispositionsRepo } from './routing/dispositions.repo';
 import { createDispositionService } from './routing/dispositions.service';
 import { createFollowUpsRepo } from './routing/follow-ups.repo';
 import { createFollowUpService } from './routing/follow-ups.service';
+import { createAttributionReport } from './reports/attribution.report';
 import { createFollowUpReport } from './reports/follow-ups.report';
 import { lazyIpLocator } from './geo/ip-location';
 import { createCallsRepo } from './calls/calls.repo';
@@ -249,6 +250,12 @@ export function createContext(deps: ContextDeps) {
     followUps: createFollowUpReport({
       followUps,
       targetMinutes: config.FOLLOW_UP_TARGET_MINUTES,
+      clock,
+    }),
+    attribution: createAttributionReport({
+      calls,
+      // Built below; read only when a report is asked for.
+      revenue: { wonRevenueByCall: () => salesforce.wonRevenueByCall() },
       clock,
     }),
   };

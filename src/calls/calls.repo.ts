@@ -126,6 +126,28 @@ const FIRST_EVENT_SQL = `
   )
   select (select count(*) from ev)::int as events, (select count(*) from c)::int as calls`;
 
+/** What the attribution report may group calls by. */
+export type AttributionGroup =
+  'campaign' | 'source' | 'medium' | 'keyword' | 'landingPage' | 'state';
+/** Fixed column names per group (never user text in SQL). */
+const ATTRIBUTION_COLUMNS: Record<AttributionGroup, string> = {
+  campaign: 'campaign_id',
+  source: 'source',
+  medium: 'medium',
+  keyword: 'keyword',
+  landingPage: 'landing_path',
+  state: 'caller_state',
+};
+export interface AttributionTotalsRow {
+  key: string | null;
+  calls: number;
+  answered: number;
+  qualified: number;
+  firstTime: number;
+  revenue: number;
+  wonDeals: number;
+}
+
 /** Calls and their webhook events. Writes happen inside the caller's transaction. */
 export function createCallsRepo(database: Database) {
   const { db } = database;
@@ -253,6 +275,49 @@ export function createCallsRepo(database: Database) {
         .where(and(...where))
         .orderBy(desc(calls.startedAt), desc(calls.callSid))
         .limit(f.limit);
+    },
+
+    /**
+     * Calls (parent legs) started in [since, until) per group, with answered, qualified (scoring's
+     * view `call_scores_v`) and first-time counts, plus the revenue and won deals the caller passes
+     * per call sid (credited calls outside the window or the group do not count).
+     */
+    async attributionTotals(
+      groupBy: AttributionGroup,
+      window: { since: Date; until: Date },
+      credited: { callSid: string; revenue: number; wonDeals: number }[],
+    ): Promise<AttributionTotalsRow[]> {
+      const key = sql.raw(`c.${ATTRIBUTION_COLUMNS[groupBy]}`);
+      const rows = await database.rows<AttributionTotalsRow>(sql`
+        with credited as (
+          select * from jsonb_to_recordset(${JSON.stringify(credited)}::jsonb)
+            as t("callSid" text, revenue float8, "wonDeals" int)
+        )
+        select ${key}::text as key,
+               count(*)::int as calls,
+               count(*) filter (where c.outcome = 'answered')::int as answered,
+               count(*) filter (where s.qualified)::int as qualified,
+               count(*) filter (where c.first_time)::int as "firstTime",
+               coalesce(sum(cr.revenue), 0)::float8 as revenue,
+               coalesce(sum(cr."wonDeals"), 0)::int as "wonDeals"
+        from calls c
+        left join call_scores_v s on s.call_sid = c.call_sid
+        left join credited cr on cr."callSid" = c.call_sid
+        where c.parent_call_sid is null
+          and c.started_at >= ${window.since.toISOString()}::timestamptz
+          and c.started_at < ${window.until.toISOString()}::timestamptz
+        group by 1
+        order by calls desc, key asc nulls last
+      `);
+      return rows.map((r) => ({
+        key: r.key,
+        calls: Number(r.calls),
+        answered: Number(r.answered),
+        qualified: Number(r.qualified),
+        firstTime: Number(r.firstTime),
+        revenue: Number(r.revenue),
+        wonDeals: Number(r.wonDeals),
+      }));
     },
 
     async listBlocked() {

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../shared/errors';
 import type { BlockList } from './block-list';
-import type { CallFilter, CallRow, CallsRepo } from './calls.repo';
+import type { AttributionGroup, CallFilter, CallRow, CallsRepo } from './calls.repo';
 
 /** A call's score as the scoring feature reports it (the `score` field of the calls API). */
 export interface CallScore {
@@ -73,6 +73,13 @@ export function createCallService(deps: {
     listScored,
     /** The Salesforce sync state of some calls (absent: not synced, or no Salesforce feature). */
     salesforceOf: (callSids: string[]) => (deps.salesforce ?? (async () => new Map()))(callSids),
+
+    /** Reports: per-group call totals over a window, with the revenue credited to each call. */
+    attributionTotals: (
+      groupBy: AttributionGroup,
+      window: { since: Date; until: Date },
+      credited: { callSid: string; revenue: number; wonDeals: number }[],
+    ) => repo.attributionTotals(groupBy, window, credited),
 
     /** One call's row, or undefined: what other features (scoring) read a call through. */
     findCall: (callSid: string): Promise<CallRow | undefined> => repo.findCall(callSid),

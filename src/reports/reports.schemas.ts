@@ -12,3 +12,15 @@ export const reportWindowQuery = z
     message: 'must be before until',
     path: ['since'],
   });
+
+/** `GET /api/v1/reports/attribution?groupBy=…&since&until`. */
+export const attributionQuery = z
+  .object({
+    groupBy: z.enum(['campaign', 'source', 'medium', 'keyword', 'landingPage', 'state']),
+    since: isoDate.optional(),
+    until: isoDate.optional(),
+  })
+  .refine((q) => !q.since || !q.until || q.since < q.until, {
+    message: 'must be before until',
+    path: ['since'],
+  });

@@ -193,6 +193,24 @@ export function createSyncRepo(db: Db) {
       }));
     },
 
+    /** Won revenue and deals per credited call (the call each Opportunity was credited to). */
+    async wonRevenueByCall(): Promise<{ callSid: string; revenue: number; wonDeals: number }[]> {
+      const rows = await db
+        .select({
+          callSid: salesforceOutcomes.callSid,
+          revenue: sql<number>`coalesce(sum(${salesforceOutcomes.amount}), 0)::float8`,
+          wonDeals: sql<number>`count(*)::int`,
+        })
+        .from(salesforceOutcomes)
+        .where(eq(salesforceOutcomes.isWon, true))
+        .groupBy(salesforceOutcomes.callSid);
+      return rows.map((r) => ({
+        callSid: r.callSid,
+        revenue: Number(r.revenue),
+        wonDeals: Number(r.wonDeals),
+      }));
+    },
+
     /** Which of these person+campaign pairs are members already. */
     async existingMembers(pairs: { whoId: string; sfCampaignId: string }[]): Promise<Set<string>> {
       if (pairs.length === 0) return new Set();

@@ -513,6 +513,9 @@ export function createSyncService(deps: SyncServiceDeps) {
       return { groupBy: by, rows: await repo.revenue(by) };
     },
 
+    /** Won revenue and deals per call sid, credited as the read-back credits them (reports). */
+    wonRevenueByCall: () => repo.wonRevenueByCall(),
+
     /** Each call's sync state, for the calls API. */
     async statesOf(callSids: string[]): Promise<Map<string, CallSalesforceState>> {
       const rows = await repo.statesOf(callSids);
