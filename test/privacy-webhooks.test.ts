@@ -125,10 +125,12 @@ describe('forgetCaller on the local webhook journal', () => {
           .join('');
       expect(onDisk()).toContain(caller);
 
-      await expect(durability.forgetCaller(caller)).resolves.toEqual({
-        deadLetters: 0,
-        journal: 1,
-      });
+      // One more of theirs, still being appended while the erasure runs.
+      const late = { ...mine, CallSid: sid(), CallStatus: 'in-progress' };
+      const appending = durability.journal('status', late, new Date(), Promise.resolve(), down);
+      const forgotten = await durability.forgetCaller(caller);
+      await appending;
+      expect(forgotten).toEqual({ deadLetters: 0, journal: 2 });
       expect(onDisk()).not.toContain(caller);
       expect(onDisk()).not.toContain('Ada Lovelace');
       expect(onDisk()).toContain(other);
@@ -145,6 +147,10 @@ describe('forgetCaller on the local webhook journal', () => {
       // The same key as the webhook had when received: a copy that landed before is a no-op.
       expect(landed?.key).toBe(dedupeKey('voice', mine));
       expect(stored.find((s) => s.params.CallSid === theirs.CallSid)?.params).toEqual(theirs);
+      const lateLanded = stored.find((s) => s.params.CallSid === late.CallSid);
+      expect(lateLanded?.params.From).toBeUndefined();
+      expect(lateLanded?.key).toBe(dedupeKey('status', late));
+      expect(JSON.stringify(stored)).not.toContain(caller);
     } finally {
       await durability.stop();
       fs.rmSync(dir, { recursive: true, force: true });

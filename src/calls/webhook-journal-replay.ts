@@ -132,7 +132,13 @@ export function createWebhookDurability(deps: Deps) {
       error: unknown,
     ): Promise<void> {
       const entry = await openJournal().append(kind, params, receivedAt);
-      const item: ParkedWebhook = { id: entry.id, kind, params, receivedAt };
+      const item: ParkedWebhook = {
+        id: entry.id,
+        kind,
+        params: entry.params,
+        receivedAt,
+        dedupeKey: entry.dedupeKey,
+      };
       // Timed out: the request's own write may still land. Failed: say why right away.
       retry.park(item, error instanceof DeadlineExceeded ? { inFlight } : { error });
     },

@@ -205,7 +205,9 @@ export function openWebhookJournal(opts: { dir: string; log: Logger }) {
         receivedAt: receivedAt.toISOString(),
       };
       return new Promise<JournalEntry>((resolve, reject) => {
-        waiting.push({ entry, resolve: () => resolve(entry), reject });
+        // Resolves with the entry as written: an erasure may have replaced it while it waited.
+        const w: Waiter = { entry, resolve: () => resolve(w.entry), reject };
+        waiting.push(w);
         if (!writing) {
           writing = true;
           // Appends that arrive while this write and fsync run go into the next batch together.
@@ -238,12 +240,13 @@ export function openWebhookJournal(opts: { dir: string; log: Logger }) {
      * Answers how many entries `scrub` replaced, on disk or still waiting to be written.
      */
     rewrite(scrub: (e: JournalEntry) => JournalEntry | undefined): Promise<number> {
-      let replaced = 0;
+      // Ids, not a count: a batch being written is scrubbed here and again once on disk.
+      const replaced = new Set<string>();
       for (const w of [...waiting, ...inBatch]) {
         const next = scrub(w.entry);
         if (next) {
           w.entry = next;
-          replaced += 1;
+          replaced.add(next.id);
         }
       }
       return exclusive(async () => {
@@ -258,7 +261,7 @@ export function openWebhookJournal(opts: { dir: string; log: Logger }) {
             }
             const next = scrub(e);
             if (next) {
-              replaced += 1;
+              replaced.add(next.id);
               changed = true;
             }
             kept.push(next ?? e);
@@ -280,7 +283,7 @@ export function openWebhookJournal(opts: { dir: string; log: Logger }) {
           await syncDir();
           if (isActive) active = { file, fh: await fs.promises.open(file, 'a'), bytes: buf.length };
         }
-        return replaced;
+        return replaced.size;
       });
     },
 
