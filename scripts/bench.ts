@@ -9,6 +9,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { benchRouting } from './bench-routing';
+import { benchSalesforce } from './bench-salesforce';
+import { benchScoring } from './bench-scoring';
 import { benchScreenPop } from './bench-screen-pop';
 import {
   BENCH_DNI_RATE_LIMIT,
@@ -161,6 +163,19 @@ async function main() {
       ? [await benchScreenPop()]
       : []),
   ];
+  if (!values.only || 'scoring'.includes(values.only)) {
+    micro.push(await benchScoring());
+    process.stdout.write(
+      'scoring: seeded finished calls, call.score enqueued for each through the real queue, time until all are scored (latency: enqueue to scoredAt)\n',
+    );
+  }
+  if (!values.only || 'salesforce sync'.includes(values.only)) {
+    const sfRun = await benchSalesforce();
+    micro.push(sfRun.row);
+    process.stdout.write(
+      `salesforce sync: ${sfRun.requestsPer200} API requests per 200 activities (${sfRun.requests} in all, reads and writes; stand-in in process), ${sfRun.row.errors} calls not synced exactly once\n`,
+    );
+  }
   for (const r of micro) rows.push({ ...r, ratioToFloor: +(r.rps / floor.rps).toFixed(3) });
   const nearest = micro.find((r) => r.name === 'routing nearest of 100,000');
   const scan = micro.find((r) => r.name === 'linear scan of 100,000');
