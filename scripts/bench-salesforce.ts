@@ -3,7 +3,8 @@
 // and the row measures activities synced per second, each activity's latency from being queued
 // to its window's flush ending, and errors = calls without exactly one Task. The output line gives
 // the API requests per 200 activities (DESIGN: ≤ 5, reads and writes together).
-// Used by `npm run bench`; `tsx scripts/bench-salesforce.ts [N]` runs it alone.
+// Used by `npm run bench`; `tsx scripts/bench-salesforce.ts [N] [--failures]` runs it alone
+// (`--failures` injects a rate limit and a timeout after a write; errors then count duplicates).
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { CallRow } from '../src/calls/calls.repo';
@@ -46,7 +47,7 @@ async function freshDatabase() {
 }
 
 /** Syncs `n` activities; returns the row and the API requests per 200 activities. */
-export async function benchSalesforce(opts: { activities?: number } = {}) {
+export async function benchSalesforce(opts: { activities?: number; failures?: boolean } = {}) {
   const n = opts.activities ?? 1000;
   const sf = await startSalesforceStandin();
   const { database, drop } = await freshDatabase();
@@ -55,9 +56,11 @@ export async function benchSalesforce(opts: { activities?: number } = {}) {
       instanceUrl: sf.url,
       accessToken: 'initial-token',
       apiVersion: '60.0',
-      timeoutMs: 10_000,
+      // Short, so an injected timeout costs half a second rather than the production default.
+      timeoutMs: opts.failures ? 500 : 10_000,
     };
     await deployMetadata(createSalesforceClient(settings));
+    let skippedMs = 0;
     const calls = new Map<string, CallRow>();
     const score: CallScore = {
       score: 82,
@@ -74,7 +77,8 @@ export async function benchSalesforce(opts: { activities?: number } = {}) {
       campaigns: {
         getCampaign: async () => ({ name: 'Bench', salesforceCampaignId: '701000000000001AAA' }),
       },
-      clock: { now: () => new Date() },
+      // Moved forward past a retry's backoff when a window still has calls pending.
+      clock: { now: () => new Date(Date.now() + skippedMs) },
       log: createLogger('silent'),
       publicBaseUrl: 'https://leadline.test',
       // The bench flushes each window itself; the timer never fires.
@@ -117,7 +121,19 @@ export async function benchSalesforce(opts: { activities?: number } = {}) {
         queuedAt.push(performance.now());
         await sync.callScored(sid);
       }
+      // With failures on: a rate limit on one window's first collection, a timeout after the
+      // write on another's; the retries must still leave exactly one Task per call.
+      if (opts.failures && k === WINDOW) sf.failNext({ kind: 'limit' }, /POST \/composite/);
+      if (opts.failures && k === 2 * WINDOW) {
+        sf.failNext({ kind: 'timeout-after-write' }, /POST \/composite/);
+      }
       await sync.flush();
+      for (let tries = 0; tries < 10; tries++) {
+        const states = await sync.statesOf(window);
+        if ([...states.values()].every((st) => st.state === 'synced' || st.state === 'dead')) break;
+        skippedMs += 3_600_000;
+        await sync.flush();
+      }
       const t1 = performance.now();
       busyMs += t1 - t0;
       for (const q of queuedAt) latencies.push(t1 - q);
@@ -159,7 +175,7 @@ export async function benchSalesforce(opts: { activities?: number } = {}) {
 
 if (require.main === module) {
   const n = Number(process.argv[2] ?? 1000);
-  benchSalesforce({ activities: n })
+  benchSalesforce({ activities: n, failures: process.argv.includes('--failures') })
     .then(({ row, requestsPer200, requests, byKind }) => {
       console.table([row]);
       console.log(
