@@ -193,6 +193,8 @@ export function createContext(deps: ContextDeps) {
   const queue = createJobQueue({
     queueDb: database.queueDb,
     log: logger.child({ feature: 'jobs' }),
+    concurrency: config.JOB_BATCH_SIZE,
+    pollingIntervalSeconds: config.JOB_POLL_SECONDS,
   });
 
   const callsLog = logger.child({ feature: 'calls' });

@@ -62,6 +62,10 @@ const envSchema = z.object({
   SF_REQUEST_TIMEOUT_MS: int(30000, 100),
   /** Milliseconds scored calls are collected before one Salesforce sync batch is sent. */
   SF_SYNC_WINDOW_MS: int(5000, 0),
+  /** Jobs a node takes per fetch of each queue (scoring, Salesforce, retention). */
+  JOB_BATCH_SIZE: int(20, 1),
+  /** Seconds a queue worker waits between fetches when its queue was empty (pg-boss: ≥ 0.5). */
+  JOB_POLL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.5).max(60).default(0.5)),
   /** Milliseconds between read-backs of converted Leads and Opportunities (0: never). */
   SF_READBACK_INTERVAL_MS: int(3_600_000, 0),
   NUMBER_QUARANTINE_DAYS: int(60),
