@@ -16,6 +16,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { blockedNumbers, callEvents, calls } from '../../db/schema';
 import type { Database, Tx } from '../shared/db';
 import type { StoredEvent } from './call-state';
+import { CALLER_PARAMS } from './caller-params';
 
 export type CallRow = typeof calls.$inferSelect;
 export type NewCall = typeof calls.$inferInsert;
@@ -450,21 +451,5 @@ export function createCallsRepo(database: Database) {
 }
 export type CallsRepo = ReturnType<typeof createCallsRepo>;
 
-/** Webhook parameters that identify or locate the caller (Twilio's voice request parameters). */
-const CALLER_PARAMS = [
-  'From',
-  'Caller',
-  'CallerName',
-  'CallerId',
-  'ForwardedFrom',
-  'FromCity',
-  'FromState',
-  'FromZip',
-  'FromCountry',
-  'CallerCity',
-  'CallerState',
-  'CallerZip',
-  'CallerCountry',
-];
 /** Where a call's recording can be fetched from. */
 const RECORDING_PARAMS = ['RecordingUrl', 'RecordingSid'];

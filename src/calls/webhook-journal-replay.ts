@@ -10,6 +10,7 @@ import type { StoredEvent } from './call-state';
 import type { DeadLettersRepo } from './webhook-dead-letters.repo';
 import { openWebhookJournal, type WebhookJournal } from './webhook-journal';
 import { createWebhookRetry, type ParkedWebhook } from './webhook-retry';
+import { CALLER_PARAMS as CALLER_FIELDS } from './caller-params';
 
 type Kind = StoredEvent['kind'];
 const KINDS: ReadonlySet<string> = new Set<Kind>([
@@ -29,22 +30,8 @@ export interface DurabilityOptions {
   tickMs?: number;
 }
 
-/** Webhook parameters that identify or locate the caller (Twilio's voice request parameters). */
-const CALLER_PARAMS: ReadonlySet<string> = new Set([
-  'From',
-  'Caller',
-  'CallerName',
-  'CallerId',
-  'ForwardedFrom',
-  'FromCity',
-  'FromState',
-  'FromZip',
-  'FromCountry',
-  'CallerCity',
-  'CallerState',
-  'CallerZip',
-  'CallerCountry',
-]);
+/** The caller's personal webhook fields, as a set for lookups. */
+const CALLER_PARAMS: ReadonlySet<string> = new Set(CALLER_FIELDS);
 
 /**
  * A webhook's params without the caller's personal fields, when any value is this number; else
