@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../shared/logger';
+import { acquirePidLock } from '../shared/pid-lock';
 
 /** One acknowledged webhook that is not (known to be) in the database yet. */
 export interface JournalEntry {
@@ -31,48 +32,11 @@ const LOCK_FILE = 'journal.lock';
 const SEGMENT = /^webhooks-(\d+)\.ndjson$/;
 /** A segment this large is sealed and a new one started, so finished segments can be deleted. */
 const SEGMENT_BYTES = 8 * 1024 * 1024;
-/** Directories this process holds, so a second context in the same process is refused too. */
-const heldHere = new Set<string>();
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Takes the journal's lock file; a lock whose pid is gone (a killed process) is stale. */
+/** Takes the journal's lock file (one process per journal); see acquirePidLock. */
 function lockJournal(dir: string): () => void {
-  const file = path.join(dir, LOCK_FILE);
-  if (heldHere.has(dir)) throw new JournalInUseError(dir, process.pid);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx');
-      fs.writeSync(fd, String(process.pid));
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      heldHere.add(dir);
-      return () => {
-        heldHere.delete(dir);
-        try {
-          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
-        } catch {
-          // Already gone.
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
-      // Our own pid in a file we do not hold is a leftover from a container that reused it.
-      if (Number.isFinite(pid) && pid !== process.pid && processIsAlive(pid)) {
-        throw new JournalInUseError(dir, pid);
-      }
-      fs.rmSync(file, { force: true });
-    }
-  }
-  throw new Error(`could not take the webhook journal lock in ${dir}`);
+  const lock = acquirePidLock(path.join(dir, LOCK_FILE));
+  if ('heldBy' in lock) throw new JournalInUseError(dir, lock.heldBy);
+  return lock.release;
 }
 
 /**

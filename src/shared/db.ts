@@ -9,6 +9,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import * as schema from '../../db/schema';
+import { acquirePidLock } from './pid-lock';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -190,49 +191,12 @@ export class DataDirInUseError extends Error {
 
 const LOCK_FILE = 'leadline.lock';
 
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * PGlite assumes one process per data directory: a second one would work on its own copy and its
- * writes would be lost. So the directory is held with an exclusive lock file holding the pid; a
- * lock whose process is gone (a crash) is stale and taken over. Returns the release function.
+ * writes would be lost. So the directory is held with a pid lock file. Returns the release function.
  */
 function lockDataDir(dataDir: string): () => void {
-  const file = path.join(dataDir, LOCK_FILE);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx');
-      fs.writeSync(fd, String(process.pid));
-      fs.closeSync(fd);
-      return () => {
-        try {
-          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
-        } catch {
-          // Already gone: nothing to release.
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let holder = NaN;
-    try {
-      holder = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
-    } catch {
-      continue; // released between our open and read: try again
-    }
-    // An unreadable pid may be a holder still writing it: treat the lock as held.
-    if (!Number.isInteger(holder) || holder === process.pid || processIsAlive(holder)) {
-      throw new DataDirInUseError(dataDir, holder);
-    }
-    fs.rmSync(file, { force: true });
-  }
-  throw new DataDirInUseError(dataDir, NaN);
+  const lock = acquirePidLock(path.join(dataDir, LOCK_FILE));
+  if ('heldBy' in lock) throw new DataDirInUseError(dataDir, lock.heldBy);
+  return lock.release;
 }
