@@ -6,7 +6,7 @@
 // Used by `npm run bench`; `tsx scripts/bench-salesforce.ts [N] [--failures]` runs it alone
 // (`--failures` injects a rate limit and a timeout after a write; errors then count duplicates).
 import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
+import { benchDatabaseUrl } from './bench/database';
 import type { CallRow } from '../src/calls/calls.repo';
 import type { CallScore } from '../src/calls/calls.service';
 import { deployMetadata } from '../src/salesforce/deploy';
@@ -28,22 +28,8 @@ function percentile(sorted: number[], p: number): number {
 
 /** Its own PostgreSQL database under DATABASE_URL (dropped after), or PGlite in memory. */
 async function freshDatabase() {
-  const base = process.env.DATABASE_URL;
-  if (!base)
-    return { database: await openDatabase({ dataDir: null }), drop: async () => undefined };
-  const name = `leadline_bench_sf_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
-  const admin = postgres(base, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database "${name}"`);
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  const database = await openDatabase({ url: u.toString() });
-  return {
-    database,
-    drop: async () => {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    },
-  };
+  const { url, drop } = await benchDatabaseUrl('sf');
+  return { database: await openDatabase(url ? { url } : { dataDir: null }), drop };
 }
 
 /** Syncs `n` activities; returns the row and the API requests per 200 activities. */

@@ -6,7 +6,7 @@
 // Used by `npm run bench`; `tsx scripts/bench-scoring.ts [N]` runs it alone.
 import { randomBytes } from 'node:crypto';
 import { inArray } from 'drizzle-orm';
-import postgres from 'postgres';
+import { benchDatabaseUrl } from './bench/database';
 import { calls, callScores } from '../db/schema';
 import { createContext } from '../src/context';
 import { loadConfig } from '../src/shared/config';
@@ -20,28 +20,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted[i] ?? 0;
 }
 
-/** A fresh database: its own PostgreSQL database under DATABASE_URL, or PGlite in memory. */
-async function freshDatabaseUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const base = process.env.DATABASE_URL;
-  if (!base) return { url: '', drop: async () => undefined };
-  const name = `leadline_bench_score_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
-  const admin = postgres(base, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database "${name}"`);
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    },
-  };
-}
-
 /** Scores `n` seeded calls through the queue; errors = calls not scored within the time limit. */
 export async function benchScoring(opts: { calls?: number; timeoutMs?: number } = {}) {
   const n = opts.calls ?? 200;
-  const { url, drop } = await freshDatabaseUrl();
+  const { url, drop } = await benchDatabaseUrl('score');
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'production',

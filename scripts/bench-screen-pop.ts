@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
+import { benchDatabaseUrl } from './bench/database';
 import { io as connect } from 'socket.io-client';
 import { createApp } from '../src/app';
 import { createContext } from '../src/context';
@@ -28,21 +28,7 @@ interface Served {
 
 /** The Leadline side (child process): a site, a number a visitor holds, one available agent. */
 async function serve(): Promise<void> {
-  const base = process.env.DATABASE_URL;
-  let url = '';
-  let drop = async () => undefined;
-  if (base) {
-    const name = `leadline_bench_pop_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
-    const admin = postgres(base, { max: 1, onnotice: () => undefined });
-    await admin.unsafe(`create database "${name}"`);
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    drop = async () => {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    };
-  }
+  const { url, drop } = await benchDatabaseUrl('pop');
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'production',

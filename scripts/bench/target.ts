@@ -2,14 +2,13 @@
 // `npm start` runs it in production: NODE_ENV=production, the default log level, logs on stdout,
 // context started). It reports its port over the IPC channel, since stdout carries the logs.
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
 import express from 'express';
-import postgres from 'postgres';
 import { createApp } from '../../src/app';
 import { createContext } from '../../src/context';
 import { loadConfig } from '../../src/shared/config';
 import { openDatabase } from '../../src/shared/db';
 import { createLogger } from '../../src/shared/logger';
+import { benchDatabaseUrl } from './database';
 import { BENCH_DNI_RATE_LIMIT, BENCH_PUBLIC_URL, scenarios } from './scenarios';
 
 function send(msg: unknown) {
@@ -25,21 +24,6 @@ async function listen(handler: http.RequestListener): Promise<number> {
   return addr.port;
 }
 
-async function benchDatabaseUrl(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `leadline_bench_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
-  const admin = postgres(base, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database "${name}"`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    },
-  };
-}
-
 async function main() {
   const mode = process.argv[2];
   if (mode === 'floor') {
@@ -52,7 +36,7 @@ async function main() {
     return;
   }
   const base = process.env.DATABASE_URL;
-  const bench = base ? await benchDatabaseUrl(base) : undefined;
+  const bench = base ? await benchDatabaseUrl('http') : undefined;
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'production',

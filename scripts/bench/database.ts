@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+
+/**
+ * A benchmark's own database: a new PostgreSQL database beside DATABASE_URL's (dropped by
+ * `drop()`), or, without DATABASE_URL, an empty url meaning the embedded database in memory.
+ */
+export async function benchDatabaseUrl(
+  label: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (!base) return { url: '', drop: async () => undefined };
+  const name = `leadline_bench_${label}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
+  const admin = postgres(base, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`create database "${name}"`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    },
+  };
+}
