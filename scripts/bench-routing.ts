@@ -6,17 +6,9 @@ import { buildSpatialIndex } from '../src/geo/spatial-index';
 import { pickAgents, whySkip, type PickRequest } from '../src/routing/agent-picker';
 import type { AgentSnapshot } from '../src/routing/agent-pool';
 import { localTimes } from '../src/routing/working-hours';
+import { percentile, type MicroRow } from './bench/stats';
 import { mulberry32 } from '../src/shared/random';
 import { greatCircleKm } from '../src/geo/distance';
-
-export interface MicroRow {
-  name: string;
-  /** Decisions per second on one core. */
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-}
 
 const AGENTS = 100_000;
 const TIMEZONES = ['America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles'];
@@ -46,20 +38,13 @@ function makeAgents(rng: () => number, now: Date): AgentSnapshot[] {
   return agents;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  const i = Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length));
-  return sorted[i] ?? 0;
-}
-
 function rowOf(name: string, timesMs: number[], errors: number): MicroRow {
-  const sorted = [...timesMs].sort((a, b) => a - b);
   const total = timesMs.reduce((s, t) => s + t, 0);
   return {
     name,
     rps: Math.round(timesMs.length / (total / 1000)),
-    p50Ms: +percentile(sorted, 50).toFixed(4),
-    p99Ms: +percentile(sorted, 99).toFixed(4),
+    p50Ms: +percentile(timesMs, 50).toFixed(4),
+    p99Ms: +percentile(timesMs, 99).toFixed(4),
     errors,
   };
 }

@@ -16,15 +16,9 @@ import { createSyncService } from '../src/salesforce/sync.service';
 import { openDatabase } from '../src/shared/db';
 import { createLogger } from '../src/shared/logger';
 import { startSalesforceStandin } from '../test/support/salesforce-standin';
-import type { MicroRow } from './bench-routing';
+import { percentile, type MicroRow } from './bench/stats';
 
 const WINDOW = 200;
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  const i = Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length));
-  return sorted[i] ?? 0;
-}
 
 /** Its own PostgreSQL database under DATABASE_URL (dropped after), or PGlite in memory. */
 async function freshDatabase() {
@@ -138,7 +132,6 @@ export async function benchSalesforce(opts: { activities?: number; failures?: bo
       tasksPerCall.set(sid, (tasksPerCall.get(sid) ?? 0) + 1);
     }
     const errors = sids.filter((s) => tasksPerCall.get(s) !== 1).length;
-    latencies.sort((a, b) => a - b);
     const row: MicroRow = {
       name: 'salesforce sync',
       rps: Math.round(n / (busyMs / 1000)),

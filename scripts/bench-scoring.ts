@@ -12,13 +12,7 @@ import { createContext } from '../src/context';
 import { loadConfig } from '../src/shared/config';
 import { openDatabase } from '../src/shared/db';
 import { createLogger } from '../src/shared/logger';
-import type { MicroRow } from './bench-routing';
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  const i = Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length));
-  return sorted[i] ?? 0;
-}
+import { percentile, type MicroRow } from './bench/stats';
 
 /** Scores `n` seeded calls through the queue; errors = calls not scored within the time limit. */
 export async function benchScoring(opts: { calls?: number; timeoutMs?: number } = {}) {
@@ -91,7 +85,6 @@ export async function benchScoring(opts: { calls?: number; timeoutMs?: number } 
     }
     const last = Math.max(...scoredAt.values(), t0);
     const latencies = [...scoredAt].map(([sid, at]) => at - (enqueuedAt.get(sid) ?? at));
-    latencies.sort((a, b) => a - b);
     const row: MicroRow = {
       name: 'scoring',
       rps: Math.round(scoredAt.size / Math.max(0.001, (last - t0) / 1000)),

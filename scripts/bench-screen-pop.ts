@@ -15,7 +15,7 @@ import { DEMO_TWILIO_ACCOUNT_SID, DEMO_TWILIO_AUTH_TOKEN, loadConfig } from '../
 import { openDatabase } from '../src/shared/db';
 import { createLogger } from '../src/shared/logger';
 import { signTwilioRequest } from '../src/shared/twilio';
-import type { MicroRow } from './bench-routing';
+import { percentile, type MicroRow } from './bench/stats';
 
 const PUBLIC_URL = 'http://127.0.0.1:1';
 const ORIGIN = 'https://bench.leadline.test';
@@ -158,14 +158,12 @@ export async function benchScreenPop(opts: { calls?: number } = {}): Promise<Mic
       await ended;
     }
     socket.disconnect();
-    const sorted = [...times].sort((a, b) => a - b);
-    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
     const mean = times.reduce((s, t) => s + t, 0) / Math.max(times.length, 1);
     return {
       name: 'webhook to screen-pop',
       rps: Math.round(1000 / mean),
-      p50Ms: +(at(0.5) ?? 0).toFixed(2),
-      p99Ms: +(at(0.99) ?? 0).toFixed(2),
+      p50Ms: +percentile(times, 50).toFixed(2),
+      p99Ms: +percentile(times, 99).toFixed(2),
       errors,
     };
   } finally {

@@ -4,6 +4,7 @@ import {
   mulberry32,
   type WebhookSender,
 } from '../../src/demo/carrier/simulator';
+import { percentile } from '../bench/stats';
 
 export const SITE_ORIGIN = 'https://load.leadline.test';
 
@@ -23,9 +24,8 @@ export class Meter {
   }
   /** Count, p99 (ms) and failures since the last take(), then starts a new interval. */
   take(): { count: number; p99: number; failures: number } {
-    const sorted = this.latencies.sort((a, b) => a - b);
-    const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
-    const out = { count: sorted.length, p99: Math.round(p99), failures: this.failures };
+    const p99 = percentile(this.latencies, 99);
+    const out = { count: this.latencies.length, p99: Math.round(p99), failures: this.failures };
     this.latencies = [];
     this.failures = 0;
     return out;
