@@ -1,28 +1,9 @@
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import { ForbiddenError } from '../shared/errors';
-import { isValidTwilioSignature } from '../shared/twilio';
+import express, { Router, type Request, type Response } from 'express';
+import { verifyTwilioSignature } from '../shared/twilio-signature';
 import { parseInput } from '../shared/validation';
 import type { TwilioParams } from './caller-identity';
 import type { CallWebhooks } from './call-webhooks';
 import { callWebhookSchema } from './calls.schemas';
-
-/**
- * Checks X-Twilio-Signature against the configured public URL (never one guessed from headers a
- * proxy could forge). A missing or wrong signature is 403 and nothing is read further.
- */
-export function verifyTwilio(authToken: string, publicBaseUrl: string): RequestHandler {
-  return function verifyTwilioSignature(req, _res, next) {
-    const params = (req.body ?? {}) as TwilioParams;
-    const url = `${publicBaseUrl}${req.originalUrl}`;
-    if (!isValidTwilioSignature(authToken, req.get('x-twilio-signature'), url, params)) {
-      req.log.warn({ path: req.path }, 'twilio webhook with a bad or missing signature');
-      return next(
-        new ForbiddenError('X-Twilio-Signature is missing or does not match', 'invalid_signature'),
-      );
-    }
-    next();
-  };
-}
 
 const sendTwiml = (res: Response, xml: string) => {
   res.type('text/xml').send(xml);
@@ -37,7 +18,7 @@ export function twilioRoutes(
 ): Router {
   const r = Router();
   r.use('/twilio', express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
-  r.use('/twilio', verifyTwilio(opts.authToken, opts.publicBaseUrl));
+  r.use('/twilio', verifyTwilioSignature(opts));
   r.post('/twilio/voice', incomingCall);
   r.post('/twilio/fallback', voiceFallback);
   r.post('/twilio/status', statusCallback);

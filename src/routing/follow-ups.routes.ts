@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { parseInput } from '../shared/validation';
 import { followUpAction } from './follow-ups.schemas';
 import type { FollowUpService } from './follow-ups.service';
-import { verifyTwilioSignature } from './twilio-signature';
+import { verifyTwilioSignature } from '../shared/twilio-signature';
 
 /**
  * Twilio's requests for a follow-up callback Leadline placed: the TwiML once the agent answers

@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { parseInput } from '../shared/validation';
 import type { RoutingService } from './routing.service';
 import { followUpAction } from './follow-ups.schemas';
-import { verifyTwilioSignature } from './twilio-signature';
+import { verifyTwilioSignature } from '../shared/twilio-signature';
 
 /** POST /twilio/whisper/:sid: what the agent hears on answering (`<Number url>`); signed. */
 export function whisperRoutes(

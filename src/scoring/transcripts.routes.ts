@@ -1,5 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
-import { verifyTwilio } from '../calls/twilio.routes';
+import { verifyTwilioSignature } from '../shared/twilio-signature';
 import type { TranscriptService } from './transcripts.service';
 
 /** `POST /twilio/transcription`: Twilio's real-time transcription callbacks, signed like every webhook. */
@@ -11,7 +11,7 @@ export function transcriptionRoutes(
   r.post(
     '/twilio/transcription',
     express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }),
-    verifyTwilio(opts.authToken, opts.publicBaseUrl),
+    verifyTwilioSignature(opts),
     transcriptionCallback,
   );
   return r;
