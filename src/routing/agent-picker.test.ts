@@ -2,7 +2,8 @@ import { buildSpatialIndex } from '../geo/spatial-index';
 import { UNKNOWN_PLACE, type Place } from '../geo/place';
 import type { AgentSnapshot } from './agent-pool';
 import { pickAgents, type PickRequest } from './agent-picker';
-import { localTime, withinHours } from './working-hours';
+import { localTime } from '../geo/local-time';
+import { withinHours } from './working-hours';
 
 const NOW = new Date('2026-06-01T18:00:00Z'); // Monday 11:00 in Los Angeles, 14:00 in New York
 const CAMPAIGN = '11111111-1111-4111-8111-111111111111';

@@ -1,4 +1,6 @@
-import { lookup as lookupZip } from 'zipcodes';
+import { greatCircleKm } from '../geo/distance';
+import { localTime } from '../geo/local-time';
+import { placeOfZip } from '../geo/zip';
 import { findKeyTerm, type Utterance } from './key-terms';
 import type { Condition, FactTest, Points, Rule, RuleSet } from './rules.schemas';
 
@@ -129,24 +131,24 @@ function testFact(t: FactTest, f: CallFacts, seen: Seen): boolean {
       );
     case 'callerDistance': {
       seen.callerZip = f.callerZip;
-      const place = f.callerZip ? lookupZip(f.callerZip) : undefined;
-      if (!place) {
+      const place = placeOfZip(f.callerZip);
+      if (!place || place.lat === null || place.lon === null) {
         seen.distanceKm = null;
         return false;
       }
-      const km = haversineKm(t.lat, t.lon, place.latitude, place.longitude);
+      const km = greatCircleKm(t.lat, t.lon, place.lat, place.lon);
       seen.distanceKm = Math.round(km * 10) / 10;
       return km <= t.withinKm;
     }
     case 'hourOfDay': {
-      const { hour } = localTime(f.startedAt, t.timezone);
+      const hour = Number(localTime(f.startedAt, t.timezone).hhmm.slice(0, 2));
       seen.localHour = hour;
       return t.from < t.to ? hour >= t.from && hour < t.to : hour >= t.from || hour < t.to;
     }
     case 'businessHours': {
       const local = localTime(f.startedAt, t.timezone);
-      const minutes = local.hour * 60 + local.minute;
-      seen.localTime = `${pad(local.hour)}:${pad(local.minute)}`;
+      const minutes = toMinutes(local.hhmm);
+      seen.localTime = local.hhmm;
       seen.localDay = local.day;
       return (
         t.days.includes(local.day) && minutes >= toMinutes(t.open) && minutes < toMinutes(t.close)
@@ -168,35 +170,7 @@ function testFact(t: FactTest, f: CallFacts, seen: Seen): boolean {
   }
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
 const toMinutes = (hhmm: string) => {
   const [h, m] = hhmm.split(':').map(Number);
   return (h ?? 0) * 60 + (m ?? 0);
 };
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-
-/** Hour, minute and weekday (0 = Sunday) of an instant in a time zone. */
-function localTime(at: Date, timeZone: string): { hour: number; minute: number; day: number } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    hour: '2-digit',
-    minute: '2-digit',
-    weekday: 'short',
-  }).formatToParts(at);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return {
-    hour: Number(get('hour')),
-    minute: Number(get('minute')),
-    day: Math.max(0, DAYS.indexOf(get('weekday'))),
-  };
-}
-
-function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const rad = Math.PI / 180;
-  const dLat = (lat2 - lat1) * rad;
-  const dLon = (lon2 - lon1) * rad;
-  const a =
-    Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6371 * Math.asin(Math.sqrt(a));
-}
