@@ -16,6 +16,7 @@ import { dispositionRoutes } from './routing/dispositions.routes';
 import { followUpTwilioRoutes } from './routing/follow-ups.routes';
 import { whisperRoutes } from './routing/whisper.routes';
 import { reportsRoutes } from './reports/reports.routes';
+import { createCallSummaryReport } from './reports/call-summary.report';
 import { scoringRoutes } from './scoring/scoring.routes';
 import { transcriptionRoutes } from './scoring/transcripts.routes';
 import { jobsRoutes } from './jobs/jobs.routes';
@@ -114,7 +115,7 @@ export function createApp(ctx: AppContext): express.Express {
     }),
   );
   api.use(agentsRoutes(ctx.agents));
-  api.use(reportsRoutes(ctx.reports));
+  api.use(reportsRoutes({ ...ctx.reports, summary: createCallSummaryReport(ctx) }));
   api.use(scoringRoutes(ctx.scoring));
   api.use(jobsRoutes(ctx.queue));
   api.use(salesforceRoutes(ctx.salesforce));

@@ -25,8 +25,8 @@ export interface CampaignFollowUps {
 
 const DAY_MS = 24 * 3600_000;
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: number[], p: number): number | null {
+/** Nearest-rank percentile of sorted values (null when there are none). */
+export function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1] ?? null;

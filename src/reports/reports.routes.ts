@@ -1,17 +1,20 @@
 import { Router, type Request, type Response } from 'express';
 import { parseInput } from '../shared/validation';
 import type { AttributionReport } from './attribution.report';
+import type { CallSummaryReport } from './call-summary.report';
 import type { FollowUpReport } from './follow-ups.report';
-import { attributionQuery, reportWindowQuery } from './reports.schemas';
+import { attributionQuery, reportWindowQuery, summaryQuery } from './reports.schemas';
 
 /** /api/v1/reports; mounted behind authentication (marketers and admins). */
 export function reportsRoutes(reports: {
   followUps: FollowUpReport;
   attribution: AttributionReport;
+  summary: CallSummaryReport;
 }): Router {
   const r = Router();
   r.get('/reports/attribution', attributionReport);
   r.get('/reports/follow-ups', followUpReport);
+  r.get('/reports/summary', summaryReport);
   return r;
 
   async function attributionReport(req: Request, res: Response) {
@@ -21,5 +24,9 @@ export function reportsRoutes(reports: {
   async function followUpReport(req: Request, res: Response) {
     const q = parseInput(reportWindowQuery, req.query, 'query');
     res.json(await reports.followUps.byCampaign(q));
+  }
+  async function summaryReport(req: Request, res: Response) {
+    const q = parseInput(summaryQuery, req.query, 'query');
+    res.json(await reports.summary.summarize(q, q.timeZone));
   }
 }
