@@ -1,27 +1,19 @@
 import type { StoredAttempt, StoredCandidate, StoredPlace, StoredPlan } from '../../db/schema';
 import { locateCaller } from '../geo/caller-place';
-import type { CampaignRouting, DirectoryEntry } from '../numbers/number-directory';
+import type { DirectoryEntry } from '../numbers/number-directory';
 import type { Clock } from '../shared/clock';
 import { withDeadline } from '../shared/deadline';
 import type { Logger } from '../shared/logger';
+import { CONSENT_NOTICE, consentNoticeRequired } from '../privacy/consent';
+import { createAgentClaims } from './agent-claims';
 import type { AgentPool } from './agent-pool';
-import { pickAgents, type Pick } from './agent-picker';
-import type { AgentRow, AgentsRepo } from './agents.repo';
+import type { AgentsRepo } from './agents.repo';
+import { createAnswers, DEFAULT_ROUTING } from './answers';
+import { createDialResults, DIAL_FAILED } from './dial-results';
 import type { FollowUpService } from './follow-ups.service';
 import type { RoutingRepo } from './routing.repo';
-import { screenPopPayload, type CallDetails, type NotifyAgent } from './screen-pop';
-import { CONSENT_NOTICE, consentNoticeRequired } from '../privacy/consent';
-import {
-  dialTwiml,
-  GOODBYE,
-  hangUpTwiml,
-  NOT_IN_SERVICE,
-  rejectTwiml,
-  sayAndHangUp,
-  SORRY,
-  voicemailTwiml,
-  whisperTwiml,
-} from './twiml';
+import { createScreenPopper, type CallDetails, type NotifyAgent } from './screen-pop';
+import { GOODBYE, NOT_IN_SERVICE, rejectTwiml, sayAndHangUp, whisperTwiml } from './twiml';
 
 /** An incoming call as routing sees it: who calls, and what the dialled number belongs to. */
 export interface IncomingCall {
@@ -81,139 +73,39 @@ export interface RoutingDeps {
   };
 }
 
-const DIAL_FAILED = new Set(['no-answer', 'busy', 'failed']);
-/** A campaign's routing settings when the directory entry carries none. */
-export const DEFAULT_ROUTING: CampaignRouting = {
-  dialTimeoutSeconds: 20,
-  maxAgentAttempts: 3,
-  voicemail: true,
-  greeting: null,
-};
-/** Spare candidates beyond the first, for claims lost to another call at the same moment. */
-const CLAIM_SPARES = 4;
-
 /**
  * The answer to a call: the nearest available agent allowed for the campaign (screen-popped the
- * moment they are chosen), the next one when nobody answers, then the campaign's fallback number,
- * then voicemail. Every decision is stored with its reasons in call_routing.
+ * moment they are chosen), the next one when nobody answers (dial-results.ts), then the campaign's
+ * fallback number, then voicemail. Every decision is stored with its reasons in call_routing.
  */
 export function createRoutingService(deps: RoutingDeps) {
-  const { agents, pool, decisions, clock, log, notifyAgent } = deps;
-  const maxCallMs = deps.maxCallMs ?? 4 * 3600_000;
+  const { pool, decisions, clock, log } = deps;
   const answerDeadlineMs = deps.answerDeadlineMs ?? 2000;
-  const url = (path: string) => `${deps.publicBaseUrl}${path}`;
-  const dialOptions = (record: boolean) => ({
-    action: url('/twilio/dial-status'),
-    statusCallback: url('/twilio/status'),
-    recordingStatusCallback: url('/twilio/recording'),
-    record,
+  const answers = createAnswers(deps.publicBaseUrl);
+  const claims = createAgentClaims({
+    agents: deps.agents,
+    pool,
+    clock,
+    notifyAgent: deps.notifyAgent,
+    heartbeatTimeoutMs: deps.heartbeatTimeoutMs,
+    maxCallMs: deps.maxCallMs ?? 4 * 3600_000,
+    answerDeadlineMs,
   });
-  const voicemail = () =>
-    voicemailTwiml({
-      action: url('/twilio/voicemail'),
-      recordingStatusCallback: url('/twilio/recording?kind=voicemail'),
-    });
-
-  function twimlFor(
-    callSid: string,
-    attempt: StoredAttempt | undefined,
-    number: DirectoryEntry | null,
-    greeting?: string | null,
-    /** Only the first answer starts transcription: it then runs for the rest of the call. */
-    startTranscription = false,
-    consentNotice: string | null = null,
-  ): string {
-    if (!attempt) return sayAndHangUp(SORRY);
-    if (attempt.kind === 'voicemail') return voicemail();
-    const settings = number?.routing ?? DEFAULT_ROUTING;
-    return dialTwiml([attempt.number ?? ''], {
-      ...dialOptions(number?.recordCalls === true),
-      timeoutSeconds: settings.dialTimeoutSeconds,
-      greeting,
-      consentNotice,
-      // The agent hears which campaign the call is for before the caller is connected.
-      ...(attempt.kind === 'agent'
-        ? { whisperUrl: url(`/twilio/whisper/${encodeURIComponent(callSid)}`) }
-        : {}),
-      ...(startTranscription && number?.transcription
-        ? { transcriptionCallback: url('/twilio/transcription') }
-        : {}),
-    });
-  }
-
-  /** Picks and claims the nearest available agent, trying the next if another call took one. */
-  async function chooseAgent(
-    callSid: string,
-    place: StoredPlace,
-    number: DirectoryEntry,
-    exclude: ReadonlySet<string>,
-    started: number,
-  ): Promise<{ winner: AgentRow | undefined; candidates: StoredCandidate[] }> {
-    const settings = number.routing ?? DEFAULT_ROUTING;
-    if (settings.maxAgentAttempts <= 0) return { winner: undefined, candidates: [] };
-    const now = clock.now();
-    const pick: Pick = pickAgents(await pool.ready(), {
-      place,
-      campaignId: number.campaignId,
-      now,
-      seenAfter: new Date(now.getTime() - deps.heartbeatTimeoutMs),
-      staleBefore: new Date(now.getTime() - maxCallMs),
-      exclude,
-      max: 1 + CLAIM_SPARES,
-    });
-    for (const { agent } of pick.eligible) {
-      // Real time, not the injected clock: past the deadline the caller was sent elsewhere.
-      if (performance.now() - started > answerDeadlineMs) break;
-      const row = await agents.claim(agent.id, callSid, now, {
-        seenAfter: new Date(now.getTime() - deps.heartbeatTimeoutMs),
-        staleBefore: new Date(now.getTime() - maxCallMs),
-      });
-      if (row) {
-        pool.changed(row);
-        return { winner: row, candidates: pick.candidates };
-      }
-      // Another call (maybe on another node) took them a moment ago.
-      const c = pick.candidates.find((x) => x.agentId === agent.id);
-      if (c) c.skipped = 'busy';
-    }
-    return { winner: undefined, candidates: pick.candidates };
-  }
-
-  /** Sends the screen-pop once the call (and its visit) is stored; never fails the call. */
-  async function popScreen(
-    agentId: string,
-    call: { callSid: string; from: string | null; caller: IncomingCall['caller'] },
-    place: StoredPlace,
-    number: DirectoryEntry,
-    recorded?: Promise<unknown>,
-  ): Promise<void> {
-    try {
-      await recorded?.catch(() => undefined);
-      const details = (await deps.callDetails?.(call.callSid).catch(() => null)) ?? null;
-      notifyAgent(
-        agentId,
-        'screen-pop',
-        screenPopPayload({
-          callSid: call.callSid,
-          from: call.from ?? details?.from ?? '',
-          caller: call.caller,
-          place,
-          campaign: { id: number.campaignId, name: number.campaignName },
-          details,
-        }),
-      );
-    } catch (err) {
-      log.warn({ err, callSid: call.callSid, agentId }, 'screen-pop not sent');
-    }
-  }
-
-  async function freeAgents(callSid: string, agentId?: string): Promise<void> {
-    const freed = await agents.release(callSid, clock.now(), agentId);
-    for (const row of freed) {
-      pool.changed(row);
-      notifyAgent(row.id, 'call-ended', { callSid });
-    }
-  }
+  const popScreen = createScreenPopper({
+    notifyAgent: deps.notifyAgent,
+    callDetails: deps.callDetails,
+    log,
+  });
+  const answerDialResult = createDialResults({
+    decisions,
+    lookupNumber: deps.lookupNumber,
+    answers,
+    claims,
+    popScreen,
+    clock,
+    log,
+    answerDeadlineMs,
+  });
 
   /** The campaign settings a decision is made with, stored beside it. */
   function planOf(call: IncomingCall, number: DirectoryEntry): StoredPlan {
@@ -229,62 +121,6 @@ export function createRoutingService(deps: RoutingDeps) {
       maxAgentAttempts: settings.maxAgentAttempts,
       voicemail: settings.voicemail,
     };
-  }
-
-  /** After a failed dial: the next agent, else the fallback number, else voicemail; stored. */
-  async function nextStep(
-    dialCallStatus: string,
-    callSid: string,
-    call: { to?: string; from?: string; dialCallSid?: string },
-    started: number,
-  ): Promise<string> {
-    const row = callSid ? await decisions.find(callSid) : undefined;
-    if (!row) return voicemail();
-    const number = call.to ? await deps.lookupNumber(call.to) : null;
-    const attempts = [...row.attempts];
-    // A retried dial result we already acted on gets the same answer again.
-    const seen = call.dialCallSid
-      ? attempts.findIndex((a) => a.dialCallSid === call.dialCallSid)
-      : -1;
-    if (seen >= 0 && seen < attempts.length - 1) return twimlFor(callSid, attempts.at(-1), number);
-
-    const last = attempts.at(-1);
-    if (last && !last.outcome) {
-      attempts[attempts.length - 1] = {
-        ...last,
-        outcome: dialCallStatus,
-        ...(call.dialCallSid ? { dialCallSid: call.dialCallSid } : {}),
-      };
-    }
-    if (last?.kind === 'agent' && last.agentId) await freeAgents(callSid, last.agentId);
-
-    const settings = number?.routing ?? DEFAULT_ROUTING;
-    const at = clock.now().toISOString();
-    const agentAttempts = attempts.filter((a) => a.kind === 'agent');
-    const fallbackTried = attempts.some((a) => a.kind === 'fallback');
-    let next: StoredAttempt | undefined;
-    let winner: AgentRow | undefined;
-    if (number && !fallbackTried && agentAttempts.length < settings.maxAgentAttempts) {
-      const tried = new Set(agentAttempts.flatMap((a) => (a.agentId ? [a.agentId] : [])));
-      ({ winner } = await chooseAgent(callSid, row.callerPlace, number, tried, started));
-      if (winner) next = { kind: 'agent', agentId: winner.id, number: winner.phone, at };
-    }
-    if (!next && !fallbackTried && number?.fallbackNumber) {
-      next = { kind: 'fallback', number: number.fallbackNumber, at };
-    }
-    if (!next && settings.voicemail) next = { kind: 'voicemail', at };
-    if (next) attempts.push(next);
-    await decisions.saveAttempts(callSid, attempts, winner?.id);
-    if (winner && number) {
-      const caller = { city: row.callerPlace.city, state: row.callerPlace.state };
-      void popScreen(
-        winner.id,
-        { callSid, from: call.from ?? null, caller },
-        row.callerPlace,
-        number,
-      );
-    }
-    return twimlFor(callSid, next, number);
   }
 
   return {
@@ -310,7 +146,7 @@ export function createRoutingService(deps: RoutingDeps) {
       }
       const started = performance.now();
       const place: StoredPlace = locateCaller({ from: call.from, ...call.caller });
-      const { winner, candidates } = await chooseAgent(
+      const { winner, candidates } = await claims.claimNearest(
         call.callSid,
         place,
         number,
@@ -335,10 +171,13 @@ export function createRoutingService(deps: RoutingDeps) {
         });
       } catch (err) {
         // Not dialled after all: the caller gets the fallback path, the agent stays free.
-        if (winner) await freeAgents(call.callSid, winner.id).catch(() => undefined);
+        if (winner) await claims.free(call.callSid, winner.id).catch(() => undefined);
         throw err;
       }
-      if (winner) void popScreen(winner.id, call, place, number, call.recorded);
+      if (winner) {
+        const campaign = { id: number.campaignId, name: number.campaignName };
+        void popScreen(winner.id, { ...call, place, campaign }, call.recorded);
+      }
       const decision: RouteDecision = {
         numbers: attempt?.number ? [attempt.number] : [],
         agentId: winner?.id ?? null,
@@ -352,14 +191,11 @@ export function createRoutingService(deps: RoutingDeps) {
         callerState: call.caller.state,
       });
       return {
-        twiml: twimlFor(
-          call.callSid,
-          attempt,
-          number,
-          number.routing?.greeting,
-          true,
-          notice ? CONSENT_NOTICE : null,
-        ),
+        twiml: answers.forAttempt(call.callSid, attempt, number, {
+          greeting: number.routing?.greeting,
+          startTranscription: true,
+          consentNotice: notice ? CONSENT_NOTICE : null,
+        }),
         decision,
       };
     },
@@ -369,33 +205,11 @@ export function createRoutingService(deps: RoutingDeps) {
      * could not reach the voice webhook: the campaign's fallback number, never silence.
      */
     fallbackAnswer(number: DirectoryEntry | null): string {
-      return number?.fallbackNumber
-        ? dialTwiml([number.fallbackNumber], dialOptions(false))
-        : sayAndHangUp(SORRY);
+      return answers.fallback(number);
     },
 
-    /**
-     * POST /twilio/dial-status: answered → the call is over. Nobody answered → the next nearest
-     * available agent (up to the campaign's limit), then the fallback number, then voicemail.
-     * If the database fails here the caller still gets voicemail.
-     */
-    async answerDialResult(
-      dialCallStatus: string | undefined,
-      call: { callSid?: string; to?: string; from?: string; dialCallSid?: string } = {},
-    ): Promise<string> {
-      if (!dialCallStatus || !DIAL_FAILED.has(dialCallStatus)) return hangUpTwiml();
-      const callSid = call.callSid ?? '';
-      const started = performance.now();
-      try {
-        return await withDeadline(
-          nextStep(dialCallStatus, callSid, call, started),
-          answerDeadlineMs,
-        );
-      } catch (err) {
-        log.error({ err, callSid }, 'dial result: routing failed; offering voicemail');
-        return voicemail();
-      }
-    },
+    /** POST /twilio/dial-status: the next step after a failed dial (see dial-results.ts). */
+    answerDialResult,
 
     /** The whisper an agent hears on answering: which campaign the call is for. */
     async whisper(callSid: string): Promise<string> {
@@ -415,7 +229,7 @@ export function createRoutingService(deps: RoutingDeps) {
     callEnded: (callSid: string): Promise<void> =>
       withDeadline(
         (async () => {
-          await freeAgents(callSid);
+          await claims.free(callSid);
           await deps.followUps?.callFinished(callSid).catch((err: unknown) => {
             log.error({ err, callSid }, 'missed call: follow-up not created');
           });

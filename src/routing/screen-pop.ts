@@ -1,4 +1,5 @@
 import type { Place } from '../geo/place';
+import type { Logger } from '../shared/logger';
 
 /** What the calls feature knows about a call when it pops: the visit and the caller's history. */
 export interface CallDetails {
@@ -74,3 +75,42 @@ export function createAgentNotifier() {
   };
 }
 export type AgentNotifier = ReturnType<typeof createAgentNotifier>;
+
+export interface ScreenPopperDeps {
+  notifyAgent: NotifyAgent;
+  /** The stored call's visit and history; null when not (yet) known. */
+  callDetails?: (callSid: string) => Promise<CallDetails | null>;
+  log: Logger;
+}
+
+/** What routing knows of a call when it picks an agent for it. */
+export interface PoppedCall {
+  callSid: string;
+  from: string | null;
+  caller: { city?: string | null; state?: string | null };
+  place: Place;
+  campaign: { id: string | null; name: string | null };
+}
+
+/** Sends an agent the screen-pop of the call they are dialled for; never fails the call. */
+export function createScreenPopper(deps: ScreenPopperDeps) {
+  return async function popScreen(
+    agentId: string,
+    call: PoppedCall,
+    /** Settles once the call is stored: its visit is read after that. */
+    recorded?: Promise<unknown>,
+  ): Promise<void> {
+    try {
+      await recorded?.catch(() => undefined);
+      const details = (await deps.callDetails?.(call.callSid).catch(() => null)) ?? null;
+      deps.notifyAgent(
+        agentId,
+        'screen-pop',
+        screenPopPayload({ ...call, from: call.from ?? details?.from ?? '', details }),
+      );
+    } catch (err) {
+      deps.log.warn({ err, callSid: call.callSid, agentId }, 'screen-pop not sent');
+    }
+  };
+}
+export type PopScreen = ReturnType<typeof createScreenPopper>;
