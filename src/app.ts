@@ -2,6 +2,7 @@ import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { AppContext } from './context';
 import { authenticate } from './shared/auth';
+import { withDeadline } from './shared/deadline';
 import { errorHandler, notFound, requestContext } from './shared/http';
 import { campaignRoutes } from './campaigns/campaigns.routes';
 import { dniRoutes } from './numbers/dni.routes';
@@ -23,7 +24,10 @@ import { jobsRoutes } from './jobs/jobs.routes';
 import { salesforceRoutes } from './salesforce/salesforce.routes';
 import { privacyRoutes } from './privacy/privacy.routes';
 import { keysRoutes } from './keys/keys.routes';
-import { readinessHandler } from './metrics/readiness';
+import { journalCheck, readinessHandler } from './metrics/readiness';
+
+/** How long /health waits for the database before answering that it is degraded. */
+const HEALTH_PING_MS = 2_000;
 
 /** A phone handset on Leadline's blue; browsers accept an SVG at /favicon.ico. */
 const FAVICON_SVG =
@@ -66,6 +70,11 @@ export function createApp(ctx: AppContext): express.Express {
     readinessHandler({
       database: { check: () => ctx.database.ping(), failed: 'unreachable' },
       queue: { check: async () => void (await ctx.queue.depth()), failed: 'unreachable' },
+      journal: {
+        check: journalCheck(ctx.webhookJournalBacklog),
+        failed: 'replaying',
+        critical: false,
+      },
     }),
   );
   app.get('/favicon.ico', favicon);
@@ -134,7 +143,8 @@ export function createApp(ctx: AppContext): express.Express {
 
   async function health(req: Request, res: Response) {
     try {
-      await ctx.database.ping();
+      // Bounded, so /health answers (503) even while the database hangs rather than refuses.
+      await withDeadline(ctx.database.ping(), HEALTH_PING_MS);
       res.json({ status: 'ok', database: ctx.database.kind });
     } catch (err) {
       req.log.error({ err }, 'health check: database unreachable');

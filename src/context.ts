@@ -345,6 +345,10 @@ export function createContext(deps: ContextDeps) {
         const s = await salesforce.status(1);
         return { paused: s.state !== 'running', dead: s.counts.dead ?? 0 };
       },
+      pools: () => numbers.poolUse(),
+      poolExhaustions: () => numbers.exhaustionsSeen(),
+      journalBacklog: () => ingest.journalBacklog(),
+      webhookDeadLetters: () => ingest.countDeadLetters(),
     },
   });
 

@@ -203,6 +203,7 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
     start: durability.start,
     stop: durability.stop,
     journalBacklog: durability.backlog,
+    countDeadLetters: durability.countDeadLetters,
     listDeadLetters: durability.listDeadLetters,
     retryDeadLetter: durability.retryDeadLetter,
     /** Erases a caller from the dead-letter store and the local journal (see forgetCaller). */

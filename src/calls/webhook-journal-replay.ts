@@ -158,6 +158,9 @@ export function createWebhookDurability(deps: Deps) {
 
     backlog: () => journal?.backlog() ?? 0,
 
+    /** Webhooks in the dead-letter store (for /metrics). */
+    countDeadLetters: () => deps.deadLetters.count(),
+
     /**
      * Erases a caller from the dead-letter store and the journal: their number, name and place
      * leave the params (a journaled webhook keeps its original dedupe key, so it is still stored

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { sameSecret } from '../shared/auth';
+import { withDeadline } from '../shared/deadline';
 import type { Logger } from '../shared/logger';
 
 /** What /metrics reads when it is scraped; each source is optional, and a failing one is logged. */
@@ -9,8 +10,27 @@ export interface MetricSources {
   queueDepth?: () => Promise<{ name: string; waiting: number; dead: number }[]>;
   /** Whether the Salesforce sync is paused (not configured), and its dead letters. */
   salesforce?: () => Promise<{ paused: boolean; dead: number }>;
+  /** Each campaign's pool size and numbers leased now (one query). */
+  pools?: () => Promise<{ campaignId: string; size: number; leased: number }[]>;
+  /** Pool exhaustions this process has seen, per campaign (in memory). */
+  poolExhaustions?: () => ReadonlyMap<string, number>;
+  /** Webhooks acknowledged from the local journal and not yet in the database (in memory). */
+  journalBacklog?: () => number;
+  /** Webhooks in the dead-letter store (the database refused them). */
+  webhookDeadLetters?: () => Promise<number>;
 }
 
+/**
+ * One call for every gauge that reads a source during the same scrape: prom-client collects all
+ * metrics at once, so the gauges sharing a query wait for one promise instead of each asking.
+ */
+function sharedWhilePending<T>(fn: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => (pending ??= fn().finally(() => (pending = undefined)));
+}
+
+/** How long a scrape waits for one source (a database query) before leaving its gauges out. */
+const SOURCE_TIMEOUT_MS = 2_000;
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
 
 /**
@@ -19,7 +39,13 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
  */
 export function createMetrics(deps: { sources?: MetricSources; log: Logger }) {
   const registry = new Registry();
-  const sources = deps.sources ?? {};
+  const given = deps.sources ?? {};
+  const sources: MetricSources = {
+    ...given,
+    queueDepth: given.queueDepth && sharedWhilePending(given.queueDepth),
+    salesforce: given.salesforce && sharedWhilePending(given.salesforce),
+    pools: given.pools && sharedWhilePending(given.pools),
+  };
   collectDefaultMetrics({ register: registry, prefix: 'leadline_' });
 
   const requests = new Counter({
@@ -36,9 +62,10 @@ export function createMetrics(deps: { sources?: MetricSources; log: Logger }) {
     registers: [registry],
   });
 
+  // Bounded: a scrape while the database hangs answers without these gauges rather than hang too.
   const quietly = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
-      return await fn();
+      return await withDeadline(fn(), SOURCE_TIMEOUT_MS);
     } catch (err) {
       deps.log.warn({ err, source: what }, 'metric source failed');
       return undefined;
@@ -83,6 +110,59 @@ export function createMetrics(deps: { sources?: MetricSources; log: Logger }) {
     async collect() {
       const s = sources.salesforce && (await quietly('salesforce', sources.salesforce));
       if (s) this.set(s.dead);
+    },
+  });
+
+  new Gauge({
+    name: 'leadline_pool_numbers',
+    help: 'Active pool numbers, by campaign',
+    labelNames: ['campaign'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const p = sources.pools && (await quietly('pools', sources.pools));
+      for (const pool of p ?? []) this.set({ campaign: pool.campaignId }, pool.size);
+    },
+  });
+  new Gauge({
+    name: 'leadline_pool_numbers_leased',
+    help: 'Pool numbers leased now (exclusively or shared), by campaign',
+    labelNames: ['campaign'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const p = sources.pools && (await quietly('pools', sources.pools));
+      for (const pool of p ?? []) this.set({ campaign: pool.campaignId }, pool.leased);
+    },
+  });
+  new Counter({
+    name: 'leadline_pool_exhaustions_total',
+    help: 'Visitors who found their campaign pool exhausted (given a shared or source number), by campaign, since this process started',
+    labelNames: ['campaign'] as const,
+    registers: [registry],
+    collect() {
+      if (!sources.poolExhaustions) return;
+      this.reset();
+      for (const [campaign, n] of sources.poolExhaustions()) this.inc({ campaign }, n);
+    },
+  });
+  new Gauge({
+    name: 'leadline_webhook_journal_backlog',
+    help: 'Webhooks acknowledged from the local journal and not yet in the database',
+    registers: [registry],
+    collect() {
+      if (sources.journalBacklog) this.set(sources.journalBacklog());
+    },
+  });
+  new Gauge({
+    name: 'leadline_webhook_dead_letters',
+    help: 'Webhooks in the dead-letter store (the database refused them), waiting for an admin',
+    registers: [registry],
+    async collect() {
+      const n =
+        sources.webhookDeadLetters &&
+        (await quietly('webhook dead letters', sources.webhookDeadLetters));
+      if (n !== undefined) this.set(n);
     },
   });
 

@@ -78,6 +78,8 @@ export interface LeasedNumber {
 /** Tracking numbers, visitor sessions and the lease history; leasing is one SQL statement. */
 export function createNumbersRepo(database: Database) {
   const { db } = database;
+  /** Pool exhaustions this process has seen, per campaign: counted in memory, no extra query. */
+  const exhaustions = new Map<string, number>();
 
   return {
     async insertNumber(row: NewNumber, ex: DbOrTx = db): Promise<TrackingNumberRow> {
@@ -167,6 +169,8 @@ export function createNumbersRepo(database: Database) {
           ${JSON.stringify(visit)}::jsonb)
       `);
       if (!row) throw new Error('leadline_dni_session returned no row');
+      if (row.exhausted)
+        exhaustions.set(row.campaignId, (exhaustions.get(row.campaignId) ?? 0) + 1);
       return { ...row, expiresAt: new Date(row.expiresAt) };
     },
 
@@ -224,6 +228,20 @@ export function createNumbersRepo(database: Database) {
       `);
       return row ?? { size: 0, leased: 0 };
     },
+
+    /** Every campaign's pool size and numbers leased now (exclusive or shared), in one query. */
+    async poolUse(now: Date): Promise<{ campaignId: string; size: number; leased: number }[]> {
+      return database.rows<{ campaignId: string; size: number; leased: number }>(sql`
+        select campaign_id as "campaignId", count(*)::int as size,
+               count(*) filter (where lease_expires_at > ${ts(now)})::int as leased
+        from tracking_numbers
+        where kind = 'pool' and status = 'active'
+        group by campaign_id
+      `);
+    },
+
+    /** Pool exhaustions (a visitor given a shared or source number) seen by this process. */
+    exhaustionsSeen: (): Map<string, number> => new Map(exhaustions),
 
     async exhaustionCount(
       campaignId: string,

@@ -254,6 +254,11 @@ export function createNumbersService(deps: NumbersServiceDeps) {
       };
     },
 
+    /** For /metrics: each campaign's pool size and numbers leased now, in one query. */
+    poolUse: () => repo.poolUse(clock.now()),
+    /** For /metrics: pool exhaustions this process has seen, per campaign (from memory). */
+    exhaustionsSeen: () => repo.exhaustionsSeen(),
+
     /** Privacy: visitor sessions keep their campaign attribution and lose what identifies them. */
     forgetVisitors: (scope: Parameters<NumbersRepo['forgetVisitors']>[0]) =>
       repo.forgetVisitors(scope),
