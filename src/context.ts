@@ -219,7 +219,9 @@ export function createContext(deps: ContextDeps) {
     },
     clock,
     log: callsLog,
-    onCallFinal: (callSid) => queue.enqueue('call.score', { callSid }),
+    // Every path that stores a final status (live, the retry buffer, the journal replay) ends here.
+    onCallFinal: (callSid) =>
+      Promise.all([queue.enqueue('call.score', { callSid }), routing.callFinal(callSid)]),
   });
   const webhooks = createCallWebhooks({
     ingest,

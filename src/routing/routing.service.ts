@@ -66,7 +66,7 @@ export interface RoutingDeps {
    * voicemail, and an agent is not claimed for a caller who was already sent elsewhere.
    */
   answerDeadlineMs?: number;
-  /** Told when a parent call reached its final status: a missed call becomes a follow-up. */
+  /** Told when a call's final status is stored: a missed call becomes a follow-up. */
   followUps?: {
     callFinished: FollowUpService['callFinished'];
     claimantOf: FollowUpService['claimantOf'];
@@ -223,19 +223,29 @@ export function createRoutingService(deps: RoutingDeps) {
     },
 
     /**
-     * The call reached a final status: its agent is free again, and their console is told.
-     * Waits at most the answer deadline (a stalled database must not hold Twilio's callback).
+     * Twilio says the caller's call is over (the live status callback, stored or journaled): its
+     * agent is free again, and their console is told. Waits at most the answer deadline (a
+     * stalled database must not hold Twilio's callback).
      */
     callEnded: (callSid: string): Promise<void> =>
+      withDeadline(claims.free(callSid), answerDeadlineMs),
+
+    /**
+     * A final status of the call is stored, whichever way it came (the live callback, the
+     * webhook retry buffer, the journal replayed at start): its agent is freed if they still
+     * are not, and a call nobody answered becomes a follow-up, once however often this runs.
+     * Never rejects: what fails is logged.
+     */
+    callFinal: (callSid: string): Promise<void> =>
       withDeadline(
         (async () => {
           await claims.free(callSid);
-          await deps.followUps?.callFinished(callSid).catch((err: unknown) => {
-            log.error({ err, callSid }, 'missed call: follow-up not created');
-          });
+          await deps.followUps?.callFinished(callSid);
         })(),
         answerDeadlineMs,
-      ),
+      ).catch((err: unknown) => {
+        log.error({ err, callSid }, 'finished call: agent not freed or follow-up not created');
+      }),
 
     /** The stored decision for a call, or null (calls read it through this, not the table). */
     async routingOf(callSid: string): Promise<RoutingRecord | null> {
