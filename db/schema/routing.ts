@@ -105,6 +105,12 @@ export const followUps = pgTable(
     firstCallbackAt: timestamp('first_callback_at', { withTimezone: true }),
     /** The latest callback leg Leadline placed (Twilio's call sid). */
     callbackCallSid: text('callback_call_sid'),
+    /** How the latest callback leg ended, from its status callback; null while it is under way. */
+    callbackResult: text('callback_result', {
+      enum: ['answered', 'no-answer', 'busy', 'failed', 'canceled'],
+    }),
+    /** When Leadline heard how the latest callback leg ended. */
+    callbackResultAt: timestamp('callback_result_at', { withTimezone: true }),
     outcome: text('outcome'),
     closedAt: timestamp('closed_at', { withTimezone: true }),
   },
