@@ -17,6 +17,7 @@ import { dispositionRoutes } from './routing/dispositions.routes';
 import { followUpTwilioRoutes } from './routing/follow-ups.routes';
 import { whisperRoutes } from './routing/whisper.routes';
 import { reportsRoutes } from './reports/reports.routes';
+import { dashboardRoutes } from './reports/dashboard.routes';
 import { createCallSummaryReport } from './reports/call-summary.report';
 import { scoringRoutes } from './scoring/scoring.routes';
 import { transcriptionRoutes } from './scoring/transcripts.routes';
@@ -81,6 +82,7 @@ export function createApp(ctx: AppContext): express.Express {
 
   app.use(dniScriptRoutes());
   app.use(agentConsoleRoutes());
+  app.use(dashboardRoutes());
   app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
   // Before twilioRoutes, whose /twilio middleware would otherwise parse and check it first.
   app.use(

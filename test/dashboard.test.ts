@@ -238,3 +238,54 @@ describe('createCallSummaryReport', () => {
     ]);
   });
 });
+
+describe('GET /dashboard', () => {
+  it('serves the page with a strict Content-Security-Policy and no data in it', async () => {
+    const { campaign } = await buildTrackedCampaign(t.ctx, {
+      campaign: { name: 'Dashboard page secret campaign' },
+    });
+    const res = await request(t.app).get('/dashboard').expect(200);
+    expect(res.type).toBe('text/html');
+    const csp = res.headers['content-security-policy'] ?? '';
+    const directives = Object.fromEntries(
+      csp.split(';').map((d: string) => {
+        const [name = '', ...values] = d.trim().split(/\s+/);
+        return [name, values.join(' ')];
+      }),
+    );
+    expect(directives).toEqual({
+      'default-src': "'none'",
+      'script-src': "'self'",
+      'style-src': "'self'",
+      'img-src': "'self' data:",
+      'connect-src': "'self'",
+      'base-uri': "'none'",
+      'form-action': "'none'",
+      'frame-ancestors': "'none'",
+      'object-src': "'none'",
+    });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['cache-control']).toBe('no-cache');
+    // Only the page's own files, no inline script or style, nothing from the database.
+    expect(res.text).not.toMatch(/<script>|<script [^>]*>[^<]|<style|\sstyle=|\son\w+=/i);
+    expect([...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1])).toEqual([
+      '/dashboard/dashboard.css',
+      '/dashboard/dashboard.js',
+    ]);
+    expect(res.text).not.toContain(campaign.name);
+    expect(res.text).not.toContain(campaign.id);
+    await request(t.app).get('/dashboard/').expect(200);
+  });
+
+  it('serves its script and stylesheet under the same policy, and nothing else under /dashboard', async () => {
+    const js = await request(t.app).get('/dashboard/dashboard.js').expect(200);
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(js.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(js.text).toContain("'Bearer ' + apiKey");
+    expect(js.text).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+    const css = await request(t.app).get('/dashboard/dashboard.css').expect(200);
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+    await request(t.app).get('/dashboard/dashboard.client.js').expect(404);
+    await request(t.app).get('/dashboard/../package.json').expect(404);
+  });
+});
