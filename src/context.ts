@@ -138,6 +138,7 @@ export function createContext(deps: ContextDeps) {
     repo: createFollowUpsRepo(db),
     decisions,
     agents: agentsRepo,
+    pool: agentPool,
     callOf: async (callSid) => {
       const c = await callsRepo.findCall(callSid);
       return c

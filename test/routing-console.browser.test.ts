@@ -135,6 +135,16 @@ describeInBrowser('agent console (/agent) in Chromium', () => {
     await item.waitFor();
     expect(await item.textContent()).toContain('+13035550777');
     await item.locator('button', { hasText: 'Claim' }).click();
+    // The agent is busy until the first call ends; then the callback may ring them.
+    await postSignedWebhook(t.app, '/twilio/status', {
+      CallSid: `CA${'d'.repeat(32)}`,
+      AccountSid: TEST_ACCOUNT_SID,
+      From: '+13035550999',
+      To: held.number.e164,
+      CallStatus: 'completed',
+      CallDuration: '95',
+      Direction: 'inbound',
+    }).expect(204);
     await item.locator('button', { hasText: 'Call back' }).click();
     for (let i = 0; i < 50 && !t.twilio?.state.calls.some((c) => c.url.includes(missed)); i++) {
       await new Promise((r) => setTimeout(r, 50));

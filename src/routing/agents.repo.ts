@@ -89,6 +89,29 @@ export function createAgentsRepo(db: DbOrTx) {
         .returning();
       return row;
     },
+    /**
+     * Marks an agent as on a call they place themselves (a follow-up callback), only if they are
+     * not on another call: presence and heartbeat do not matter, they asked for it.
+     */
+    async claimForCallback(
+      id: string,
+      key: string,
+      at: Date,
+      opts: { staleBefore: Date },
+    ): Promise<AgentRow | undefined> {
+      const [row] = await db
+        .update(agents)
+        .set({ onCallSid: key, onCallSince: at, ...touched })
+        .where(
+          and(
+            eq(agents.id, id),
+            eq(agents.active, true),
+            or(isNull(agents.onCallSid), lt(agents.onCallSince, opts.staleBefore)),
+          ),
+        )
+        .returning();
+      return row;
+    },
     /** Frees the agents on a call (or one of them); their wait for the next call starts now. */
     release: (callSid: string, at: Date, agentId?: string): Promise<AgentRow[]> =>
       db

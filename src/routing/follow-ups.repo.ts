@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
 import { followUps } from '../../db/schema';
 import type { DbOrTx } from '../shared/db';
 
@@ -50,12 +50,37 @@ export function createFollowUpsRepo(db: DbOrTx) {
         .set({
           callbackCallSid,
           firstCallbackAt: sql`coalesce(${followUps.firstCallbackAt}, ${at.toISOString()}::timestamptz)`,
+          callbackResult: null,
+          callbackResultAt: null,
         })
         .where(
           and(
             eq(followUps.callSid, callSid),
             eq(followUps.state, 'claimed'),
             eq(followUps.claimedBy, agentId),
+          ),
+        )
+        .returning();
+      return row;
+    },
+    /**
+     * How a callback leg ended, recorded once: only for the follow-up's latest leg (not an
+     * earlier attempt's late callback) and not again for Twilio's retry of the same callback.
+     */
+    async recordCallbackResult(
+      callSid: string,
+      callbackCallSid: string,
+      result: NonNullable<FollowUpRow['callbackResult']>,
+      at: Date,
+    ): Promise<FollowUpRow | undefined> {
+      const [row] = await db
+        .update(followUps)
+        .set({ callbackResult: result, callbackResultAt: at })
+        .where(
+          and(
+            eq(followUps.callSid, callSid),
+            eq(followUps.callbackCallSid, callbackCallSid),
+            isNull(followUps.callbackResult),
           ),
         )
         .returning();

@@ -1,15 +1,16 @@
 import express, { Router, type Request, type Response } from 'express';
 import { parseInput } from '../shared/validation';
-import { followUpAction } from './follow-ups.schemas';
+import { callbackStatusParams, followUpAction } from './follow-ups.schemas';
 import type { FollowUpService } from './follow-ups.service';
 import { verifyTwilioSignature } from '../shared/twilio-signature';
 
 /**
  * Twilio's requests for a follow-up callback Leadline placed: the TwiML once the agent answers
- * (bridge the caller), and the leg's status callbacks. Signed like every Twilio webhook.
+ * (bridge the caller), and the leg's status callbacks (how the attempt ended). Signed like every
+ * Twilio webhook.
  */
 export function followUpTwilioRoutes(
-  followUps: Pick<FollowUpService, 'bridge'>,
+  followUps: Pick<FollowUpService, 'bridge' | 'callbackStatus'>,
   opts: { authToken: string; publicBaseUrl: string },
 ): Router {
   const r = Router();
@@ -24,12 +25,13 @@ export function followUpTwilioRoutes(
     res.type('text/xml').send(await followUps.bridge(callSid));
   }
 
-  function callbackStatus(req: Request, res: Response) {
-    const body = (req.body ?? {}) as Record<string, string>;
-    req.log.info(
-      { callSid: req.params.sid, callbackCallSid: body.CallSid, status: body.CallStatus },
-      'follow-up callback status',
-    );
+  async function callbackStatus(req: Request, res: Response) {
+    const { callSid } = parseInput(followUpAction, { callSid: req.params.sid }, 'path');
+    const leg = parseInput(callbackStatusParams, req.body, 'webhook');
+    await followUps.callbackStatus(callSid, {
+      callbackCallSid: leg.CallSid,
+      status: leg.CallStatus,
+    });
     res.status(204).end();
   }
 }

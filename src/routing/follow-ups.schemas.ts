@@ -7,3 +7,11 @@ export const followUpAction = z.object({ callSid: z.string().min(1).max(64) }).s
 export const followUpClose = followUpAction
   .extend({ outcome: z.string().trim().min(1, 'say what came of it').max(100) })
   .strict();
+
+/**
+ * The status callback of a callback leg Leadline placed (statusCallbackEvent initiated, ringing,
+ * answered, completed; a final CallStatus is completed, busy, no-answer, failed or canceled).
+ */
+export const callbackStatusParams = z
+  .object({ CallSid: z.string().min(1).max(64), CallStatus: z.string().min(1).max(32) })
+  .passthrough();

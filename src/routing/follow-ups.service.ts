@@ -2,6 +2,7 @@ import type { Clock } from '../shared/clock';
 import { ConflictError, ForbiddenError, NotFoundError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { TwilioCallsApi } from '../shared/twilio';
+import type { AgentPool } from './agent-pool';
 import type { AgentRow, AgentsRepo } from './agents.repo';
 import type { FollowUpRow, FollowUpsRepo } from './follow-ups.repo';
 import type { RoutingRepo } from './routing.repo';
@@ -23,7 +24,11 @@ export interface FinishedCall {
 export interface FollowUpServiceDeps {
   repo: FollowUpsRepo;
   decisions: RoutingRepo;
-  agents: Pick<AgentsRepo, 'list' | 'find'>;
+  agents: Pick<AgentsRepo, 'list' | 'find' | 'claimForCallback' | 'release'>;
+  /** This node's view of the agents, told when a callback makes one busy or free. */
+  pool?: Pick<AgentPool, 'changed'>;
+  /** A callback longer than this is presumed lost (its final status never came). */
+  maxCallMs?: number;
   /** The calls feature's view of a call; null when unknown. */
   callOf: (callSid: string) => Promise<FinishedCall | null>;
   twilio: TwilioCallsApi;
@@ -35,6 +40,23 @@ export interface FollowUpServiceDeps {
 
 /** Outcomes after which nobody needs to call back. */
 const NOT_MISSED = new Set(['answered', 'spam', 'in-progress']);
+/** A callback leg's final CallStatus → what the follow-up records (completed: the agent answered). */
+const CALLBACK_RESULTS = {
+  completed: 'answered',
+  'no-answer': 'no-answer',
+  busy: 'busy',
+  failed: 'failed',
+  canceled: 'canceled',
+} as const;
+type CallbackResult = (typeof CALLBACK_RESULTS)[keyof typeof CALLBACK_RESULTS];
+const callbackResultOf = (status: string): CallbackResult | undefined =>
+  Object.hasOwn(CALLBACK_RESULTS, status)
+    ? CALLBACK_RESULTS[status as keyof typeof CALLBACK_RESULTS]
+    : undefined;
+
+/** What an agent on a callback is on, in agents.on_call_sid (the leg's sid is not known yet). */
+const onCallbackKey = (callSid: string) => `follow-up:${callSid}`;
+
 /** How many pending follow-ups a console lists. */
 const LIST_LIMIT = 100;
 
@@ -52,6 +74,25 @@ const eligible = (agent: AgentRow, campaignId: string | null) =>
 export function createFollowUpService(deps: FollowUpServiceDeps) {
   const { repo, decisions, agents, clock, log } = deps;
   const url = (path: string) => `${deps.publicBaseUrl}${path}`;
+  const maxCallMs = deps.maxCallMs ?? 4 * 3600_000;
+
+  /** Marks the agent busy for their callback, as a dialled agent is for a call. */
+  async function busyForCallback(callSid: string, agentId: string): Promise<void> {
+    const now = clock.now();
+    const row = await agents.claimForCallback(agentId, onCallbackKey(callSid), now, {
+      staleBefore: new Date(now.getTime() - maxCallMs),
+    });
+    if (!row) throw new ConflictError('you are on a call; call back once it ends', 'agent_busy');
+    deps.pool?.changed(row);
+  }
+
+  /** Frees the agent of a callback, as the end of a call frees its agent. */
+  async function freeFromCallback(callSid: string): Promise<void> {
+    for (const row of await agents.release(onCallbackKey(callSid), clock.now())) {
+      deps.pool?.changed(row);
+      deps.notifyAgent(row.id, 'call-ended', { callSid });
+    }
+  }
 
   async function describe(rows: FollowUpRow[]) {
     const plans = new Map(
@@ -72,6 +113,9 @@ export function createFollowUpService(deps: FollowUpServiceDeps) {
           missedAt: f.missedAt,
           claimedBy: f.claimedBy,
           firstCallbackAt: f.firstCallbackAt,
+          lastCallback: f.callbackResult
+            ? { result: f.callbackResult, at: f.callbackResultAt }
+            : null,
         };
       }),
     );
@@ -155,16 +199,52 @@ export function createFollowUpService(deps: FollowUpServiceDeps) {
       const [agent, call] = await Promise.all([agents.find(agentId), deps.callOf(callSid)]);
       if (!agent) throw new NotFoundError('agent', 'agent_not_found');
       if (!call?.from || !call.to) throw new NotFoundError('caller number', 'caller_unknown');
-      const placed = await deps.twilio.createCall({
-        to: agent.phone,
-        from: call.to,
-        url: url(`/twilio/follow-ups/${callSid}/bridge`),
-        statusCallback: url(`/twilio/follow-ups/${callSid}/status`),
-      });
+      // Busy from the moment their phone is rung, so no caller is routed to them meanwhile.
+      await busyForCallback(callSid, agentId);
+      let placed: { sid: string };
+      try {
+        placed = await deps.twilio.createCall({
+          to: agent.phone,
+          from: call.to,
+          url: url(`/twilio/follow-ups/${callSid}/bridge`),
+          statusCallback: url(`/twilio/follow-ups/${callSid}/status`),
+        });
+      } catch (err) {
+        await freeFromCallback(callSid).catch(() => undefined);
+        throw err;
+      }
       const row = await repo.recordCallback(callSid, agentId, placed.sid, clock.now());
       log.info({ callSid, agentId, callbackCallSid: placed.sid }, 'follow-up callback placed');
       void broadcastQuietly();
       return row;
+    },
+
+    /**
+     * A callback leg's status callback: a final status records how the attempt ended (answered,
+     * no-answer, busy, failed, canceled; with the time) and frees the agent. Progress events and
+     * an earlier attempt's late callback change nothing; Twilio's retries record nothing twice.
+     */
+    async callbackStatus(
+      callSid: string,
+      leg: { callbackCallSid: string; status: string },
+    ): Promise<void> {
+      const result = callbackResultOf(leg.status);
+      if (!result) return;
+      const recorded = await repo.recordCallbackResult(
+        callSid,
+        leg.callbackCallSid,
+        result,
+        clock.now(),
+      );
+      const latest = recorded ?? (await repo.find(callSid));
+      if (latest?.callbackCallSid !== leg.callbackCallSid) return;
+      await freeFromCallback(callSid);
+      if (!recorded) return;
+      log.info(
+        { callSid, callbackCallSid: leg.callbackCallSid, result },
+        'follow-up callback ended',
+      );
+      void broadcastQuietly();
     },
 
     /** The TwiML for the agent's answered leg: dial the caller from the tracking number. */

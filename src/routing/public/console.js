@@ -116,6 +116,11 @@
           place,
           (f.campaign && f.campaign.name) || 'no campaign',
           'missed ' + new Date(f.missedAt).toLocaleTimeString(),
+          f.lastCallback &&
+            'last callback ' +
+              f.lastCallback.result +
+              ' at ' +
+              new Date(f.lastCallback.at).toLocaleTimeString(),
         ]
           .filter(Boolean)
           .join(' · ');
