@@ -15,7 +15,7 @@ import { createSyncRepo } from '../src/salesforce/sync.repo';
 import { createSyncService } from '../src/salesforce/sync.service';
 import { openDatabase } from '../src/shared/db';
 import { createLogger } from '../src/shared/logger';
-import { startSalesforceStandin } from '../test/support/salesforce-standin';
+import { startSalesforceStandin } from '../src/demo/salesforce/standin';
 import { percentile, type MicroRow } from './bench/stats';
 
 const WINDOW = 200;

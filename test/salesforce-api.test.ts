@@ -12,7 +12,7 @@ import { ManualClock } from './support/clock';
 import { TEST_ADMIN_KEY } from './support/context';
 import { openTestDatabase } from './support/database';
 import { buildCampaign, buildPool, buildSite } from './support/factories';
-import { startSalesforceStandin, type SalesforceStandin } from './support/salesforce-standin';
+import { startSalesforceStandin, type SalesforceStandin } from '../src/demo/salesforce/standin';
 import { startTestTwilio } from './support/twilio';
 import type { TwilioStandin } from '../src/demo/twilio-rest/standin';
 

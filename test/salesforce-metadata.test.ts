@@ -4,8 +4,8 @@ import xml2js from 'xml2js';
 import { deployMetadata } from '../src/salesforce/deploy';
 import { apiRecord, metadataComponents, renderSource } from '../src/salesforce/metadata';
 import { createSalesforceClient } from '../src/salesforce/salesforce.client';
-import { startSalesforceStandin, type SalesforceStandin } from './support/salesforce-standin';
-import { upsertsReceived } from './support/salesforce-metadata-standin';
+import { startSalesforceStandin, type SalesforceStandin } from '../src/demo/salesforce/standin';
+import { upsertsReceived } from '../src/demo/salesforce/metadata-soap';
 
 const SOURCE = path.resolve(__dirname, '../salesforce/force-app/main/default');
 let sf: SalesforceStandin;

@@ -14,7 +14,7 @@ import {
   startSalesforceStandin,
   type Failure,
   type SalesforceStandin,
-} from './support/salesforce-standin';
+} from '../src/demo/salesforce/standin';
 
 const log = createLogger('silent');
 let sf: SalesforceStandin;
