@@ -180,6 +180,26 @@ describeInBrowser('marketer dashboard (/dashboard) in Chromium', () => {
       '0',
     ]);
 
+    // Follow-ups: the missed call is open, not yet overdue (the target is minutes away).
+    const followUps = await request(t.app)
+      .get('/api/v1/reports/follow-ups')
+      .set('Authorization', `Bearer ${marketerKey}`)
+      .expect(200);
+    expect(followUps.body.campaigns).toEqual([
+      expect.objectContaining({ missed: 1, open: 1, overdue: 0, calledBack: 0 }),
+    ]);
+    expect(await page.textContent('#fu-open')).toBe('1');
+    expect(await page.textContent('#fu-overdue')).toBe('0');
+    expect(await page.locator('#follow-ups tbody td').allTextContents()).toEqual([
+      HOSTILE_CAMPAIGN,
+      '1',
+      '1',
+      '0',
+      '0',
+      '—',
+      '—',
+    ]);
+
     // Recent calls: masked callers, the hostile source and note shown as text.
     const rows = page.locator('#calls tbody tr');
     expect(await rows.count()).toBe(3);
@@ -242,6 +262,22 @@ describeInBrowser('marketer dashboard (/dashboard) in Chromium', () => {
       path: path.join(ARTIFACTS, 'dashboard-filtered.png'),
       fullPage: true,
     });
+
+    // Load more: the page asks for 25 calls a page; here the API is asked for 2.
+    await page.route('**/api/v1/calls?*', (route) =>
+      route.continue({ url: route.request().url().replace('limit=25', 'limit=2') }),
+    );
+    await page.selectOption('#label', '');
+    await page.waitForFunction(() => document.querySelectorAll('#calls tbody tr').length === 2);
+    expect(await page.isVisible('#more')).toBe(true);
+    await page.click('#more');
+    await page.waitForFunction(() => document.querySelectorAll('#calls tbody tr').length === 3);
+    expect(await page.isHidden('#more')).toBe(true);
+    const listed = await page.$$eval('#calls tbody tr', (trs) =>
+      trs.map((tr) => (tr as HTMLElement).dataset.callSid),
+    );
+    expect(new Set(listed)).toEqual(new Set(seeded.map((c) => c.callSid)));
+    await page.unroute('**/api/v1/calls?*');
 
     // Nothing ran: no handler fired, no element came from the data, no policy was broken.
     expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();

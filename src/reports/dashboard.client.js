@@ -193,9 +193,9 @@
     const t = s.totals;
     setText('t-calls', integer.format(t.calls));
     setText('t-answered', integer.format(t.answered));
-    setText('t-answered-rate', rate(t.answered, t.calls));
+    $('t-answered-rate').textContent = rate(t.answered, t.calls);
     setText('t-qualified', integer.format(t.qualified));
-    setText('t-qualified-rate', rate(t.qualified, t.calls));
+    $('t-qualified-rate').textContent = rate(t.qualified, t.calls);
     setText('t-first', integer.format(t.firstTime));
     setText('t-talk', clock(t.medianTalkSeconds));
     $('incomplete').hidden = s.complete !== false;
