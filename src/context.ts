@@ -43,6 +43,7 @@ import { createSalesforceClient, salesforceSettings } from './salesforce/salesfo
 import { createSyncRepo } from './salesforce/sync.repo';
 import { createSyncService } from './salesforce/sync.service';
 import { salesforceSyncJob } from './salesforce/sync.job';
+import { salesforceReadBackJob } from './salesforce/readback.job';
 import type { SalesforceApi } from './salesforce/salesforce.client';
 import { createPrivacyRepo } from './privacy/privacy.repo';
 import { createErasureService } from './privacy/erasure';
@@ -305,8 +306,11 @@ export function createContext(deps: ContextDeps) {
     publicBaseUrl: config.publicBaseUrl,
     windowMs: config.SF_SYNC_WINDOW_MS,
     readBackEveryMs: config.SF_READBACK_INTERVAL_MS,
+    // One read-back per period for the whole cluster, run by whichever node's worker takes it.
+    queueReadBack: (seconds) => queue.enqueueOncePer('salesforce.readback', {}, seconds),
   });
   queue.handle('salesforce.sync', salesforceSyncJob(salesforce));
+  queue.handle('salesforce.readback', salesforceReadBackJob(salesforce));
 
   // Privacy: erasure and retention, each feature erasing its own rows through its service.
   const privacyLog = logger.child({ feature: 'privacy' });

@@ -19,6 +19,8 @@ export const jobs = {
   'salesforce.sync': z
     .object({ callSid: z.string().min(1), reason: z.enum(['final', 'rescored']) })
     .strict(),
+  /** Read back Salesforce outcomes (converted Leads, Opportunities): once per period, any node. */
+  'salesforce.readback': z.object({}).strict(),
   /** Anonymize what is older than its retention period (queued once a day). */
   'privacy.retention': z.object({}).strict(),
 } as const;
@@ -43,6 +45,12 @@ export const retryPolicies: Record<JobName, RetryPolicy> = {
   'call.score': { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 },
   'scoring.rescore': { retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 3600 },
   'salesforce.sync': { retryLimit: 10, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 },
+  'salesforce.readback': {
+    retryLimit: 2,
+    retryDelay: 60,
+    retryBackoff: true,
+    expireInSeconds: 900,
+  },
   'privacy.retention': {
     retryLimit: 3,
     retryDelay: 300,

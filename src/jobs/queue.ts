@@ -178,6 +178,25 @@ export function createJobQueue(deps: JobQueueDeps) {
       return id;
     },
 
+    /**
+     * Queues a job at most once per period of `seconds` across every node sharing the queue:
+     * pg-boss gives the job the period's slot (from the database's clock, so nodes agree) and a
+     * unique index on name + slot refuses a second one. Answers the job id, or null when this
+     * period's job was already queued (by this node or another).
+     */
+    async enqueueOncePer<N extends JobName>(
+      name: N,
+      payload: JobPayload<N>,
+      seconds: number,
+    ): Promise<string | null> {
+      const data = parseInput(jobs[name], payload, `${name} payload`) as object;
+      const slot = Math.max(1, Math.round(seconds));
+      const id = await boss.sendThrottled(name, data, {}, slot);
+      const worker = workers.get(name);
+      if (id && worker && started) boss.notifyWorker(worker);
+      return id;
+    },
+
     /** A job's state, or null when it is unknown (or past retention). */
     async jobState(name: JobName, id: string) {
       const job = await boss.getJobById(name, id, { includeArchive: true });

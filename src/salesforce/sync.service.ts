@@ -4,6 +4,7 @@ import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import type { CampaignInfo } from './mapping';
 import { readBackOutcomes } from './readback';
+import { createReadBackSchedule } from './readback-schedule';
 import { MAX_COLLECTION, type SalesforceApi } from './salesforce.client';
 import { createBatchSender } from './sync-batch';
 import { createSyncResults } from './sync-results';
@@ -28,6 +29,11 @@ export interface SyncServiceDeps {
   random?: () => number;
   /** How often outcomes are read back from Salesforce (0: never). */
   readBackEveryMs?: number;
+  /**
+   * Queues this period's `salesforce.readback` job unless a node already did (the queue's
+   * enqueueOncePer); without it nothing reads back on a schedule.
+   */
+  queueReadBack?: (periodSeconds: number) => Promise<string | null>;
 }
 
 /** How long a node holds claimed rows: longer than a batch can take. */
@@ -40,7 +46,14 @@ export function createSyncService(deps: SyncServiceDeps) {
   const syncBatch = createBatchSender({ ...deps, results });
   let timer: NodeJS.Timeout | null = null;
   let poller: NodeJS.Timeout | null = null;
-  let reader: NodeJS.Timeout | null = null;
+  const readBackSchedule =
+    api && deps.readBackEveryMs && deps.queueReadBack
+      ? createReadBackSchedule({
+          everyMs: deps.readBackEveryMs,
+          queueOncePer: deps.queueReadBack,
+          log,
+        })
+      : null;
   let running: Promise<number> | null = null;
 
   /** Sends every due call, a batch of up to 200 at a time; returns how many were taken. */
@@ -90,23 +103,17 @@ export function createSyncService(deps: SyncServiceDeps) {
     /** Sends what is due now (tests and the bench call it instead of waiting for the window). */
     flush,
 
-    /** Polls for rows whose backoff has ended. */
+    /** Polls for rows whose backoff has ended, and queues the read-back each period. */
     start() {
       if (!api || poller) return;
       poller = setInterval(flushLogged, Math.max(deps.windowMs, 1_000));
       poller.unref();
       flushLogged();
-      if (deps.readBackEveryMs) {
-        reader = setInterval(() => {
-          readBack().catch((err: unknown) => log.error({ err }, 'salesforce read-back failed'));
-        }, deps.readBackEveryMs);
-        reader.unref();
-      }
+      readBackSchedule?.start();
     },
     async stop() {
       if (poller) clearInterval(poller);
-      if (reader) clearInterval(reader);
-      reader = null;
+      readBackSchedule?.stop();
       if (timer) clearTimeout(timer);
       poller = timer = null;
       await running?.catch(() => undefined);
@@ -125,7 +132,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     /** Privacy: these calls leave the sync (nothing more is sent; the person's id is dropped). */
     forgetCalls: (callSids: string[]) => repo.forgetCalls(callSids),
 
-    /** Reads back converted Leads and Opportunities (the periodic job; tests call it). */
+    /** Reads back converted Leads and Opportunities (the `salesforce.readback` job; tests call it). */
     readBack,
 
     /** Deals and revenue per campaign, source or keyword (`GET /api/v1/salesforce/revenue`). */
