@@ -1,4 +1,5 @@
-// npm run bench [-- --duration 10 --connections 10 --json FILE --only NAME]
+// npm run bench [-- --duration 10 --connections 10 --json FILE --only NAME --profile DIR]
+// (--profile DIR writes a V8 CPU profile of the Leadline process per row, for Chrome DevTools)
 // Measures a bare-express floor and each Leadline endpoint in the same run, each server in its own
 // process, and prints req/s, p50/p99 latency, errors and the ratio to the floor. Leadline runs as
 // production runs it (NODE_ENV=production, default log level, logs written to a pipe this process
@@ -26,6 +27,8 @@ interface Row {
   p99Ms: number;
   errors: number;
   ratioToFloor: number;
+  /** CPU time of the server process per request (µs): robust to other load on the machine. */
+  cpuMicrosPerRequest?: number;
 }
 
 interface Target {
@@ -37,11 +40,14 @@ interface Target {
 }
 
 function startTarget(mode: 'floor' | 'leadline'): Promise<Target> {
-  const tsx = path.resolve(__dirname, '../node_modules/.bin/tsx');
-  const child = spawn(tsx, [path.resolve(__dirname, 'bench/target.ts'), mode], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    env: process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.resolve(__dirname, 'bench/target.ts'), mode],
+    {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      env: process.env,
+    },
+  );
   // Its logs are read and dropped, as a log shipper would read them.
   let logBytes = 0;
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -54,6 +60,34 @@ function startTarget(mode: 'floor' | 'leadline'): Promise<Target> {
     });
     child.once('exit', (code) => reject(new Error(`${mode} target exited with ${code}`)));
   });
+}
+
+/** CPU time (µs) the target process has used so far. */
+function cpuOf(t: Target, profileFile?: string): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (msg: unknown) => {
+      const m = msg as { type?: string; micros?: number };
+      if (m.type !== 'cpu') return;
+      t.child.off('message', onMessage);
+      resolve(m.micros ?? 0);
+    };
+    t.child.on('message', onMessage);
+    t.child.send({ type: 'cpu', file: profileFile });
+  });
+}
+
+/** Runs one row and adds the server's CPU time per request to it. */
+async function measure(
+  t: Target,
+  req: BenchRequest,
+  opts: { duration: number; connections: number },
+  profileFile?: string,
+): Promise<Omit<Row, 'ratioToFloor' | 'name'>> {
+  const before = await cpuOf(t, profileFile);
+  const measured = await load(t.port, req, opts);
+  const used = (await cpuOf(t, profileFile)) - before;
+  const requests = measured.rps * opts.duration;
+  return { ...measured, cpuMicrosPerRequest: requests ? Math.round(used / requests) : 0 };
 }
 
 /** How many requests of a row overflowed instead of taking a lease (null: not a leasing row). */
@@ -122,17 +156,19 @@ async function main() {
       connections: { type: 'string', default: '10' },
       json: { type: 'string' },
       only: { type: 'string' },
+      profile: { type: 'string' },
     },
   });
   const opts = { duration: Number(values.duration), connections: Number(values.connections) };
   const rows: Row[] = [];
 
   const floorTarget = await startTarget('floor');
-  const floor = await load(floorTarget.port, { method: 'POST', path: '/' }, opts);
+  const floor = await measure(floorTarget, { method: 'POST', path: '/' }, opts);
   await stopTarget(floorTarget);
   rows.push({ name: 'floor', ...floor, ratioToFloor: 1 });
 
   const target = await startTarget('leadline');
+  if (values.profile) fs.mkdirSync(values.profile, { recursive: true });
   const notes = [
     `leadline: database ${target.info.database}, NODE_ENV=production, log level ${target.info.logLevel} (the default), logs to a drained pipe`,
     `changed from production: DNI_RATE_LIMIT_PER_MINUTE raised to ${BENCH_DNI_RATE_LIMIT} for the single load client`,
@@ -144,7 +180,15 @@ async function main() {
   const overflowed: string[] = [];
   for (const s of scenarios) {
     if (values.only && !s.name.includes(values.only)) continue;
-    const measured = await load(target.port, s.request(target.info.seeded?.[s.name]), opts);
+    const profileFile = values.profile
+      ? path.join(values.profile, `${s.name.replace(/[^\w]+/g, '-')}.cpuprofile`)
+      : undefined;
+    const measured = await measure(
+      target,
+      s.request(target.info.seeded?.[s.name]),
+      opts,
+      profileFile,
+    );
     rows.push({ name: s.name, ...measured, ratioToFloor: +(measured.rps / floor.rps).toFixed(3) });
     if (s.overflow) overflowed.push(`${s.name}: ${await overflowOf(target, s.name)} overflowed`);
   }
@@ -195,6 +239,7 @@ async function main() {
     'p99 ms': r.p99Ms,
     errors: r.errors,
     'x floor': r.ratioToFloor,
+    'cpu µs/req': r.cpuMicrosPerRequest ?? '',
   }));
   console.table(table);
   if (values.json) fs.writeFileSync(values.json, `${JSON.stringify(rows, null, 2)}\n`);

@@ -1,7 +1,9 @@
 // The process under load: `floor` (bare express answering {}) or `leadline` (the real app, as
 // `npm start` runs it in production: NODE_ENV=production, the default log level, logs on stdout,
 // context started). It reports its port over the IPC channel, since stdout carries the logs.
+import fs from 'node:fs';
 import http from 'node:http';
+import { Session } from 'node:inspector/promises';
 import express from 'express';
 import { createApp } from '../../src/app';
 import { createContext } from '../../src/context';
@@ -24,6 +26,31 @@ async function listen(handler: http.RequestListener): Promise<number> {
   return addr.port;
 }
 
+/** CPU time this process has used (µs), asked before and after each row: a figure that other
+ * load on the machine does not inflate, unlike latency. */
+function answerCpu() {
+  let profiler: Session | undefined;
+  process.on('message', (msg: { type?: string; file?: string }) => {
+    if (msg.type !== 'cpu') return;
+    void (async () => {
+      // With a file named, the row is also profiled: started on the first ask, written on the next.
+      if (msg.file && !profiler) {
+        profiler = new Session();
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+      } else if (msg.file && profiler) {
+        const { profile } = await profiler.post('Profiler.stop');
+        fs.writeFileSync(msg.file, JSON.stringify(profile));
+        profiler.disconnect();
+        profiler = undefined;
+      }
+      const { user, system } = process.cpuUsage();
+      send({ type: 'cpu', micros: user + system });
+    })();
+  });
+}
+
 async function main() {
   const mode = process.argv[2];
   if (mode === 'floor') {
@@ -33,6 +60,7 @@ async function main() {
       res.json({});
     });
     send({ port: await listen(app) });
+    answerCpu();
     return;
   }
   const base = process.env.DATABASE_URL;
@@ -55,6 +83,7 @@ async function main() {
   for (const s of scenarios) seeded[s.name] = await s.seed(ctx);
   const port = await listen(createApp(ctx));
   send({ port, database: database.kind, logLevel: config.LOG_LEVEL, seeded });
+  answerCpu();
   // The bench asks, after each row, how often leasing overflowed (shared a number).
   process.on('message', (msg: { type?: string; scenario?: string }) => {
     if (msg.type !== 'overflow' || !msg.scenario) return;

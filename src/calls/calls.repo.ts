@@ -127,6 +127,14 @@ const FIRST_EVENT_SQL = `
   )
   select (select count(*) from ev)::int as events, (select count(*) from c)::int as calls`;
 
+/** A caller's earlier calls: all of them, and those since the repeat window began. */
+const CALLER_HISTORY_SQL = `
+  select count(*)::int as total,
+         count(*) filter (where started_at >= $3::timestamptz)::int as recent
+  from calls
+  where from_number = $1 and parent_call_sid is null and spam = false
+    and started_at < $2::timestamptz`;
+
 /** What the attribution report may group calls by. */
 export type AttributionGroup =
   'campaign' | 'source' | 'medium' | 'keyword' | 'landingPage' | 'state';
@@ -245,13 +253,12 @@ export function createCallsRepo(database: Database) {
 
     /** Parent calls from one number that started before `before` (for first-time/repeat). */
     async callerHistory(fromNumber: string, before: Date, windowStart: Date) {
-      const [row] = await database.rows<{ total: number; recent: number }>(sql`
-        select count(*)::int as total,
-               count(*) filter (where started_at >= ${windowStart.toISOString()}::timestamptz)::int as recent
-        from calls
-        where from_number = ${fromNumber} and parent_call_sid is null and spam = false
-          and started_at < ${before.toISOString()}::timestamptz
-      `);
+      // Read for every incoming call: a prepared statement, not a query built per call.
+      const [row] = await database.query<{ total: number; recent: number }>(CALLER_HISTORY_SQL, [
+        fromNumber,
+        before.toISOString(),
+        windowStart.toISOString(),
+      ]);
       return row ?? { total: 0, recent: 0 };
     },
 

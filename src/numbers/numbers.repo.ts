@@ -9,6 +9,19 @@ type NewNumber = typeof trackingNumbers.$inferInsert;
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const uid = (id: string) => sql`${id}::uuid`;
 
+/** The leases of one number around a moment, with their visits (for attributing a call). */
+const LEASES_AROUND_SQL = `
+  select l.session_id as "sessionId", l.shared, l.started_at as "startedAt",
+         l.expires_at as "expiresAt", s.visitor_id as "visitorId", s.campaign_id as "campaignId",
+         s.site_id as "siteId", s.landing_url as "landingUrl", s.landing_path as "landingPath",
+         s.referrer, s.source, s.medium, s.utm_campaign as "utmCampaign", s.utm_term as "utmTerm",
+         s.gclid, s.fbclid, s.msclkid, s.device
+  from number_leases l join visitor_sessions s on s.id = l.session_id
+  where l.number_id = $1::uuid and l.started_at <= $2::timestamptz
+    and l.expires_at >= $3::timestamptz
+  order by l.expires_at desc, l.started_at desc
+  limit 20`;
+
 export interface LeaseWithVisit {
   sessionId: string;
   shared: boolean;
@@ -283,18 +296,18 @@ export function createNumbersRepo(database: Database) {
       graceSeconds: number,
     ): Promise<LeaseWithVisit[]> {
       const earliest = new Date(at.getTime() - graceSeconds * 1000);
-      return database.rows<LeaseWithVisit>(sql`
-        select l.session_id as "sessionId", l.shared, l.started_at as "startedAt",
-               l.expires_at as "expiresAt", s.visitor_id as "visitorId", s.campaign_id as "campaignId",
-               s.site_id as "siteId", s.landing_url as "landingUrl", s.landing_path as "landingPath",
-               s.referrer, s.source, s.medium, s.utm_campaign as "utmCampaign", s.utm_term as "utmTerm",
-               s.gclid, s.fbclid, s.msclkid, s.device
-        from number_leases l join visitor_sessions s on s.id = l.session_id
-        where l.number_id = ${uid(numberId)} and l.started_at <= ${ts(at)}
-          and l.expires_at >= ${ts(earliest)}
-        order by l.expires_at desc, l.started_at desc
-        limit 20
-      `);
+      // Read for every incoming call: a prepared statement, not a query built per call.
+      const rows = await database.query<LeaseWithVisit>(LEASES_AROUND_SQL, [
+        numberId,
+        at.toISOString(),
+        earliest.toISOString(),
+      ]);
+      // Drivers differ in how they hand back timestamps; attribution compares dates.
+      return rows.map((r) => ({
+        ...r,
+        startedAt: new Date(r.startedAt),
+        expiresAt: new Date(r.expiresAt),
+      }));
     },
 
     /** Every active number (the directory's warm-up); campaigns are the campaigns module's. */
