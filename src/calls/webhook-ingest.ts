@@ -224,8 +224,10 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
       } = {},
     ): Promise<void> {
       const receivedAt = opts.receivedAt ?? clock.now();
-      const first = Promise.resolve(opts.known).then((known) =>
-        ingest(kind, params, receivedAt, known),
+      // Tracked while it runs: an erasure of this caller waits for it (webhook-journal-erasure.ts).
+      const first = durability.track(
+        params,
+        Promise.resolve(opts.known).then((known) => ingest(kind, params, receivedAt, known)),
       );
       try {
         await (opts.timeoutMs ? withDeadline(first, opts.timeoutMs) : first);

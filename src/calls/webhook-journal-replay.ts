@@ -10,7 +10,9 @@ import type { StoredEvent } from './call-state';
 import type { DeadLettersRepo } from './webhook-dead-letters.repo';
 import { openWebhookJournal, type WebhookJournal } from './webhook-journal';
 import { createWebhookRetry, type ParkedWebhook } from './webhook-retry';
-import { CALLER_PARAMS as CALLER_FIELDS } from './caller-params';
+import { createErasedCallers, withoutCaller } from './webhook-journal-erasure';
+
+export { withoutCaller };
 
 type Kind = StoredEvent['kind'];
 const KINDS: ReadonlySet<string> = new Set<Kind>([
@@ -28,23 +30,6 @@ export interface DurabilityOptions {
   ping: () => Promise<unknown>;
   maxAttempts?: number;
   tickMs?: number;
-}
-
-/** The caller's personal webhook fields, as a set for lookups. */
-const CALLER_PARAMS: ReadonlySet<string> = new Set(CALLER_FIELDS);
-
-/**
- * A webhook's params without the caller's personal fields, when any value is this number; else
- * undefined (the webhook is not about this caller).
- */
-export function withoutCaller(
-  params: Record<string, string>,
-  e164: string,
-): Record<string, string> | undefined {
-  if (!Object.values(params).includes(e164)) return undefined;
-  return Object.fromEntries(
-    Object.entries(params).filter(([k, v]) => !CALLER_PARAMS.has(k) && v !== e164),
-  );
 }
 
 interface Deps extends DurabilityOptions {
@@ -81,24 +66,42 @@ export function createWebhookDurability(deps: Deps) {
     if (!KINDS.has(k)) throw new Error(`unknown webhook kind ${k}`);
     return k as Kind;
   };
+  const originalKey = (kind: string, params: Record<string, string>, key?: string) =>
+    key ?? (KINDS.has(kind) ? deps.dedupeKey(kind as Kind, params) : undefined);
+
+  const erased = createErasedCallers({ clock: deps.clock, log });
+  /** The item as it may be written now: without callers erased since it was received. */
+  const current = (item: ParkedWebhook): ParkedWebhook => {
+    const params = erased.scrub(item.params, item.receivedAt);
+    if (params === item.params) return item;
+    return { ...item, params, dedupeKey: originalKey(item.kind, item.params, item.dedupeKey) };
+  };
 
   const retry = createWebhookRetry({
-    attempt: (item) => deps.store(asKind(item.kind), item.params, item.receivedAt, item.dedupeKey),
-    deadLetter: (item, error, attempts) =>
-      deps.deadLetters.put({
-        dedupeKey:
-          item.dedupeKey ??
-          (KINDS.has(item.kind)
-            ? deps.dedupeKey(item.kind as Kind, item.params)
-            : `${item.kind}:${item.id}`),
-        kind: item.kind,
-        callSid: item.params.CallSid ?? null,
-        params: item.params,
-        receivedAt: item.receivedAt,
-        // The database's message may quote the refused value, NUL bytes and all.
-        error: storableText(error),
-        attempts,
-      }),
+    attempt: (parked) => {
+      const item = current(parked);
+      return erased.track(
+        item.params,
+        deps.store(asKind(item.kind), item.params, item.receivedAt, item.dedupeKey),
+      );
+    },
+    deadLetter: (parked, error, attempts) => {
+      const item = current(parked);
+      return erased.track(
+        item.params,
+        deps.deadLetters.put({
+          dedupeKey:
+            originalKey(item.kind, item.params, item.dedupeKey) ?? `${item.kind}:${item.id}`,
+          kind: item.kind,
+          callSid: item.params.CallSid ?? null,
+          params: item.params,
+          receivedAt: item.receivedAt,
+          // The database's message may quote the refused value, NUL bytes and all.
+          error: storableText(error),
+          attempts,
+        }),
+      );
+    },
     settled: (id) => journal?.markDone(id) ?? Promise.resolve(),
     probe: deps.ping,
     clock: deps.clock,
@@ -118,7 +121,9 @@ export function createWebhookDurability(deps: Deps) {
       inFlight: Promise<unknown>,
       error: unknown,
     ): Promise<void> {
-      const entry = await openJournal().append(kind, params, receivedAt);
+      // An erasure since it was received (while its own write ran) already scrubbed the journal.
+      const now = current({ id: '', kind, params, receivedAt });
+      const entry = await openJournal().append(kind, now.params, receivedAt, now.dedupeKey);
       const item: ParkedWebhook = {
         id: entry.id,
         kind,
@@ -158,25 +163,47 @@ export function createWebhookDurability(deps: Deps) {
 
     backlog: () => journal?.backlog() ?? 0,
 
+    /**
+     * Tracks the request's own write of a webhook while it runs, so an erasure of its caller
+     * waits for it (see webhook-journal-erasure.ts). Answers the write.
+     */
+    track: <T>(params: Record<string, string>, write: Promise<T>): Promise<T> =>
+      erased.track(params, write),
+
     /** Webhooks in the dead-letter store (for /metrics). */
     countDeadLetters: () => deps.deadLetters.count(),
 
     /**
-     * Erases a caller from the dead-letter store and the journal: their number, name and place
-     * leave the params (a journaled webhook keeps its original dedupe key, so it is still stored
-     * once), and journal entries already in the database leave the files. Answers how many dead
-     * letters and journal entries named the caller.
+     * Erases a caller from the dead-letter store, the retry buffer and the journal: their number,
+     * name and place leave the params (a journaled webhook keeps its original dedupe key, so it is
+     * still stored once), and journal entries already in the database leave the files. Webhooks
+     * acknowledged before now and written later lose them too, and writes of them already running
+     * are waited for (up to `settleMs`, default 10 s): one still running then makes this, and
+     * `again` (the caller's erasure from the database), run again once it lands. Answers how many
+     * dead letters and journal entries named the caller.
      */
-    async forgetCaller(e164: string): Promise<{ deadLetters: number; journal: number }> {
-      let deadLetters = 0;
-      for (const row of await deps.deadLetters.mentioning(e164)) {
-        const scrubbed = withoutCaller(JSON.parse(row.params) as Record<string, string>, e164);
-        if (!scrubbed) continue;
-        await deps.deadLetters.replaceParams(row.id, scrubbed);
-        deadLetters += 1;
-      }
-      const originalKey = (kind: string, params: Record<string, string>, key?: string) =>
-        key ?? (KINDS.has(kind) ? deps.dedupeKey(kind as Kind, params) : undefined);
+    async forgetCaller(
+      e164: string,
+      opts: { settleMs?: number; again?: () => Promise<unknown> } = {},
+    ): Promise<{ deadLetters: number; journal: number }> {
+      const scrubDeadLetters = async () => {
+        let n = 0;
+        for (const row of await deps.deadLetters.mentioning(e164)) {
+          const scrubbed = withoutCaller(JSON.parse(row.params) as Record<string, string>, e164);
+          if (!scrubbed) continue;
+          await deps.deadLetters.replaceParams(row.id, scrubbed);
+          n += 1;
+        }
+        return n;
+      };
+      // The tombstone goes down first, so nothing written from here on carries the number.
+      const settled = erased.erase(e164, {
+        settleMs: opts.settleMs ?? 10_000,
+        again: async () => {
+          await scrubDeadLetters();
+          await opts.again?.();
+        },
+      });
       retry.rewrite((item) => {
         const params = withoutCaller(item.params, e164);
         if (!params) return undefined;
@@ -193,6 +220,9 @@ export function createWebhookDurability(deps: Deps) {
             return { ...e, params, dedupeKey: originalKey(e.kind, e.params, e.dedupeKey) };
           })
         : 0;
+      await settled;
+      // After the wait: a dead letter being written with the number has landed by now.
+      const deadLetters = await scrubDeadLetters();
       return { deadLetters, journal: inJournal };
     },
 

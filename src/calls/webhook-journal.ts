@@ -160,13 +160,22 @@ export function openWebhookJournal(opts: { dir: string; log: Logger }) {
     /** What a previous process left: entries to put in the database (they may be there already). */
     recovered: (): JournalEntry[] => recovered.slice(),
 
-    /** Appends one webhook and resolves once it is on disk (fsynced). */
-    append(kind: string, params: Record<string, string>, receivedAt: Date): Promise<JournalEntry> {
+    /**
+     * Appends one webhook and resolves once it is on disk (fsynced). `dedupeKey`: the key it had
+     * as received, when its params were changed since (an erasure).
+     */
+    append(
+      kind: string,
+      params: Record<string, string>,
+      receivedAt: Date,
+      dedupeKey?: string,
+    ): Promise<JournalEntry> {
       const entry: JournalEntry = {
         id: randomUUID(),
         kind,
         params,
         receivedAt: receivedAt.toISOString(),
+        ...(dedupeKey ? { dedupeKey } : {}),
       };
       return new Promise<JournalEntry>((resolve, reject) => {
         // Resolves with the entry as written: an erasure may have replaced it while it waited.

@@ -14,6 +14,22 @@ export function fingerprintNumber(e164: string, salt: string, secret = ''): stri
   return createHash('sha256').update(`${secret}\u0000${salt}\u0000${e164}`).digest('hex');
 }
 
+/** What an erasure touched, per store. */
+const nothingTouched = () => ({
+  calls: 0,
+  events: 0,
+  sessions: 0,
+  scores: 0,
+  transcripts: 0,
+  routing: 0,
+  notes: 0,
+  salesforce: 0,
+  jobs: 0,
+  webhookDeadLetters: 0,
+  journal: 0,
+});
+type ErasureCounts = ReturnType<typeof nothingTouched>;
+
 /** Erasure of one caller everywhere Leadline keeps them, with an audit row that omits the number. */
 export function createErasureService(deps: {
   holders: PersonalDataHolders;
@@ -21,10 +37,41 @@ export function createErasureService(deps: {
   clock: Clock;
   log: Logger;
   hashSecret?: string;
-  /** The calls feature's webhook dead-letter store and local journal. */
-  webhooks?: { forgetCaller(e164: string): Promise<{ deadLetters: number; journal: number }> };
+  /**
+   * The calls feature's webhook dead-letter store, retry buffer and local journal. It waits for
+   * writes of the caller's webhooks already running, and calls `again` after one that lands late.
+   */
+  webhooks?: {
+    forgetCaller(
+      e164: string,
+      opts?: { again?: () => Promise<unknown> },
+    ): Promise<{ deadLetters: number; journal: number }>;
+  };
 }) {
   const { holders, repo, clock, log } = deps;
+
+  /**
+   * The caller's calls and everything hanging off them (scores, transcripts, routing, notes,
+   * Salesforce, queued syncs, linked sessions). Anonymized last among them, so a failure half-way
+   * leaves the calls findable and a retry finishes the job.
+   */
+  async function eraseCalls(e164: string, touched: ErasureCounts) {
+    const calls = await holders.calls.forgetCallerData(
+      { caller: e164 },
+      async ({ callSids, sessionIds }) => {
+        touched.scores += await holders.scoring.forgetCallerFacts(callSids);
+        touched.transcripts += await holders.scoring.forgetTranscripts(callSids);
+        touched.routing += await holders.routing.forgetCallerPlace(callSids);
+        touched.notes += await holders.routing.forgetCallerNotes(callSids);
+        touched.salesforce += await holders.salesforce.forgetCalls(callSids);
+        // Nothing more about these calls goes to Salesforce.
+        touched.jobs += await holders.jobs.eraseJobs(callSids, ['salesforce.sync']);
+        touched.sessions += await holders.numbers.forgetVisitors({ sessionIds });
+      },
+    );
+    touched.calls += calls.calls;
+    touched.events += calls.events;
+  }
 
   return {
     /**
@@ -35,39 +82,24 @@ export function createErasureService(deps: {
       e164: string,
       requestedBy: string,
     ): Promise<{ id: string; touched: Touched }> {
-      const touched = {
-        calls: 0,
-        events: 0,
-        sessions: 0,
-        scores: 0,
-        transcripts: 0,
-        routing: 0,
-        notes: 0,
-        salesforce: 0,
-        jobs: 0,
-        webhookDeadLetters: 0,
-        journal: 0,
-      };
+      const touched = nothingTouched();
       touched.jobs += await holders.jobs.eraseJobs([e164]);
-      // Before the calls: a journaled webhook stored from now on no longer names the caller.
-      const webhooks = await deps.webhooks?.forgetCaller(e164);
+      // Before the calls: a webhook acknowledged before now (retrying, journaled, or its first
+      // write still running) no longer names the caller when it lands, or lands before the pass
+      // below; one that lands later still makes the pass run again.
+      const webhooks = await deps.webhooks?.forgetCaller(e164, {
+        again: async () => {
+          const late = nothingTouched();
+          await eraseCalls(e164, late);
+          log.info(
+            { calls: late.calls, events: late.events },
+            'caller erased again after a late webhook',
+          );
+        },
+      });
       touched.webhookDeadLetters = webhooks?.deadLetters ?? 0;
       touched.journal = webhooks?.journal ?? 0;
-      const calls = await holders.calls.forgetCallerData(
-        { caller: e164 },
-        async ({ callSids, sessionIds }) => {
-          touched.scores = await holders.scoring.forgetCallerFacts(callSids);
-          touched.transcripts = await holders.scoring.forgetTranscripts(callSids);
-          touched.routing = await holders.routing.forgetCallerPlace(callSids);
-          touched.notes = await holders.routing.forgetCallerNotes(callSids);
-          touched.salesforce = await holders.salesforce.forgetCalls(callSids);
-          // Nothing more about these calls goes to Salesforce.
-          touched.jobs += await holders.jobs.eraseJobs(callSids, ['salesforce.sync']);
-          touched.sessions = await holders.numbers.forgetVisitors({ sessionIds });
-        },
-      );
-      touched.calls = calls.calls;
-      touched.events = calls.events;
+      await eraseCalls(e164, touched);
 
       const salt = randomBytes(16).toString('hex');
       const row = await repo.recordErasure({
