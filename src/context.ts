@@ -52,6 +52,7 @@ import { retentionJob } from './privacy/retention.job';
 import { createMetrics } from './metrics/metrics';
 // The composition root is the one product file allowed to wire demo mode.
 import { createNumbersApiProvider } from './demo/twilio-rest/provider';
+import type { StandinOutboundCall } from './demo/twilio-rest/types';
 import { createDemoService } from './demo/demo.service';
 import { DEMO_TWILIO_ACCOUNT_SID } from './shared/config';
 
@@ -79,10 +80,15 @@ export function createContext(deps: ContextDeps) {
   const { config, database, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const db = database.db;
-  const provider = deps.twilioNumbers ? undefined : createNumbersApiProvider(config);
+  // Demo mode: a call placed through the Twilio stand-in (a follow-up callback) rings for real.
+  const demoCalls = {
+    onCallCreated: (call: StandinOutboundCall) => void demo.playPlacedCall(call),
+  };
+  const provider = deps.twilioNumbers ? undefined : createNumbersApiProvider(config, demoCalls);
   const twilioNumbers = deps.twilioNumbers ?? (provider as TwilioNumbersApi);
   // Callbacks go to the same Twilio (or stand-in) as number purchases, even with injected numbers.
-  const callsProvider = deps.twilioCalls || provider ? undefined : createNumbersApiProvider(config);
+  const callsProvider =
+    deps.twilioCalls || provider ? undefined : createNumbersApiProvider(config, demoCalls);
   const twilioCalls: TwilioCallsApi = deps.twilioCalls ?? provider ?? callsProvider ?? noCalls;
 
   const keys = createKeyService({

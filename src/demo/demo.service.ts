@@ -1,4 +1,8 @@
-import { createCarrierSimulator, type CallOutcome } from './carrier/simulator';
+import {
+  createCarrierSimulator,
+  type CallOutcome,
+  type PlacedOutboundCall,
+} from './carrier/simulator';
 import type { CampaignService } from '../campaigns/campaigns.service';
 import type { NumberDirectory } from '../numbers/number-directory';
 import type { NumbersService } from '../numbers/numbers.service';
@@ -6,10 +10,13 @@ import type { AgentService } from '../routing/agents.service';
 import { ConflictError, NotFoundError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { DEMO_BUSINESS_NUMBER } from './twilio-rest/inventory';
+import type { StandinOutboundCall } from './twilio-rest/types';
 
 /** The number the demo page prints: the business's own line, never one of the pool's. */
 export const DEMO_SWAP_TARGET = DEMO_BUSINESS_NUMBER;
 const DEMO_SITE_NAME = 'Leadline demo';
+/** Real time before a placed call rings, as with Twilio (Leadline has its sid by then). */
+const CALLBACK_START_MS = 1000;
 
 export interface DemoDeps {
   campaigns: CampaignService;
@@ -32,6 +39,16 @@ export interface DemoDeps {
  */
 export function createDemoService(deps: DemoDeps) {
   let selfUrl: string | undefined;
+
+  function carrier() {
+    return createCarrierSimulator({
+      neverAfterNow: true,
+      publicBaseUrl: deps.publicBaseUrl,
+      targetBaseUrl: selfUrl,
+      accountSid: deps.accountSid,
+      authToken: deps.authToken,
+    });
+  }
 
   async function demoSite() {
     return (await deps.campaigns.listSites()).find((s) => s.name === DEMO_SITE_NAME);
@@ -114,15 +131,8 @@ export function createDemoService(deps: DemoDeps) {
       if (!(await deps.directory.lookup(input.to))) {
         throw new NotFoundError(`tracking number ${input.to}`, 'number_not_found');
       }
-      const carrier = createCarrierSimulator({
-        neverAfterNow: true,
-        publicBaseUrl: deps.publicBaseUrl,
-        targetBaseUrl: selfUrl,
-        accountSid: deps.accountSid,
-        authToken: deps.authToken,
-      });
       const from = input.from ?? `+1206555${String(Math.floor(Math.random() * 9000) + 1000)}`;
-      const placed = await carrier.placeCall({
+      const placed = await carrier().placeCall({
         from,
         to: input.to,
         outcome: input.outcome ?? 'answered',
@@ -136,6 +146,40 @@ export function createDemoService(deps: DemoDeps) {
         outcome: input.outcome ?? 'answered',
         dialed: placed.dialed ?? [],
       };
+    },
+
+    /**
+     * Rings a call Leadline placed through the demo's Twilio stand-in (a follow-up callback) as
+     * Twilio would: the agent answers, the TwiML Leadline serves bridges the caller, who answers;
+     * status callbacks go to the call's statusCallback. Never rejects.
+     */
+    async playPlacedCall(call: StandinOutboundCall): Promise<PlacedOutboundCall | undefined> {
+      if (!selfUrl) {
+        deps.log.warn({ callSid: call.sid }, 'demo call not played: Leadline is not listening yet');
+        return undefined;
+      }
+      await new Promise((r) => setTimeout(r, CALLBACK_START_MS));
+      try {
+        const placed = await carrier().placeOutboundCall({
+          callSid: call.sid,
+          from: call.from,
+          to: call.to,
+          url: call.url,
+          ...(call.statusCallback ? { statusCallback: call.statusCallback } : {}),
+          statusCallbackEvent: call.statusCallbackEvent,
+          outcome: 'answered',
+          ringSeconds: 4,
+          dialed: { outcome: 'answered', ringSeconds: 5, talkSeconds: 120 },
+        });
+        deps.log.info(
+          { callSid: call.sid, status: placed.status, dialed: placed.dialed },
+          'demo call played',
+        );
+        return placed;
+      } catch (err) {
+        deps.log.warn({ err, callSid: call.sid }, 'demo call not played');
+        return undefined;
+      }
     },
   };
 }

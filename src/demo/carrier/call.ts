@@ -31,6 +31,12 @@ export interface CallEnvironment {
   stamp(ms: number): Date;
   sign(kind: DeliveryKind, path: string, params: Params, at: number): SignedWebhook;
   hookPath(ref: string, documentUrl: string): string;
+  /**
+   * The final status callback to hooks.statusCallback: by default the only event a number's
+   * StatusCallback gets (sequence 0); a REST-placed call numbers it after its earlier events, or
+   * sends none (null) when its statusCallback did not ask for it.
+   */
+  finalStatus?: { sequenceNumber: number } | null;
 }
 
 /** Guards against TwiML that redirects to itself forever. */
@@ -202,20 +208,22 @@ export async function playCall(
       : 'completed';
   const durationSeconds =
     status === 'completed' ? state.clock - (state.answeredAt ?? state.clock) : 0;
-  const progress = progressParams({
-    callStatus: status,
-    sequenceNumber: 0, // a number's StatusCallback gets only the final event
-    at: ctx.at(state.clock),
-    durationSeconds,
-  });
-  ctx.queue(
-    env.sign(
-      'call-status',
-      env.hooks.statusCallback,
-      { ...ctx.parentParams(status), ...progress },
-      state.clock,
-    ),
-  );
+  if (env.finalStatus !== null) {
+    const progress = progressParams({
+      callStatus: status,
+      sequenceNumber: env.finalStatus?.sequenceNumber ?? 0,
+      at: ctx.at(state.clock),
+      durationSeconds,
+    });
+    ctx.queue(
+      env.sign(
+        'call-status',
+        env.hooks.statusCallback,
+        { ...ctx.parentParams(status), ...progress },
+        state.clock,
+      ),
+    );
+  }
   await deliverRest();
   if (transcription && state.answered && o.utterances?.length) {
     const sends = transcriptionCallbacks({

@@ -93,7 +93,7 @@ export interface LegIdentity {
   to: string;
   fromPlace: Place;
   toPlace: Place;
-  direction: 'inbound' | 'outbound-dial';
+  direction: 'inbound' | 'outbound-dial' | 'outbound-api';
   parentCallSid?: string;
   callerName?: string;
 }

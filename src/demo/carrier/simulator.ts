@@ -5,7 +5,8 @@
  * is the Twilio contract Leadline is held to (see ARCHITECTURE.md, "A call").
  */
 import { signTwilioRequest } from '../../shared/twilio';
-import { playCall } from './call';
+import { playCall, type CallEnvironment } from './call';
+import { playOutboundCall, type OutboundCallOptions } from './outbound';
 import {
   legParams,
   makeSid,
@@ -27,6 +28,7 @@ import type {
 
 export { mulberry32 } from './params';
 export type * from './types';
+export type { OutboundCallOptions, PlacedOutboundCall } from './outbound';
 
 const DEFAULT_HOOKS: NumberHooks = {
   voice: '/twilio/voice',
@@ -102,10 +104,8 @@ export function createCarrierSimulator(opts: SimulatorOptions) {
     return { callSid, voice: sign('voice', hooks.voice, params, 0) };
   }
 
-  /** Plays one call to the end; reports what was sent and what the receiver should now hold. */
-  function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
-    const planned = planCall(o);
-    const env = {
+  function environment(): CallEnvironment {
+    return {
       accountSid: opts.accountSid,
       hooks,
       rng,
@@ -117,10 +117,20 @@ export function createCarrierSimulator(opts: SimulatorOptions) {
       sign,
       hookPath,
     };
-    return playCall(env, o, planned, parentLeg(o, planned.callSid));
   }
 
-  return { planCall, placeCall };
+  /** Plays one call to the end; reports what was sent and what the receiver should now hold. */
+  function placeCall(o: PlaceCallOptions): Promise<PlacedCall> {
+    const planned = planCall(o);
+    return playCall(environment(), o, planned, parentLeg(o, planned.callSid));
+  }
+
+  /** Plays a call placed through the REST API (`POST /Calls.json`): see outbound.ts. */
+  function placeOutboundCall(o: OutboundCallOptions) {
+    return playOutboundCall(environment(), o);
+  }
+
+  return { planCall, placeCall, placeOutboundCall };
 }
 export type CarrierSimulator = ReturnType<typeof createCarrierSimulator>;
 

@@ -6,14 +6,16 @@ import {
   type TwilioCallsApi,
   type TwilioNumbersApi,
 } from '../../shared/twilio';
-import { startTwilioStandin, type TwilioStandin } from './standin';
+import { startTwilioStandin, type StandinOutboundCall, type TwilioStandin } from './standin';
 
 /**
  * The numbers API Leadline uses: real Twilio (or TWILIO_API_BASE_URL) when credentials are set;
- * in demo mode, the real twilio client against an in-process stand-in that sells 555-01XX numbers.
+ * in demo mode, the real twilio client against an in-process stand-in that sells 555-01XX numbers
+ * and hands each call placed through it to `demo.onCallCreated` (the demo plays it).
  */
 export function createNumbersApiProvider(
   config: Config,
+  demo: { onCallCreated?: (call: StandinOutboundCall) => void } = {},
 ): TwilioNumbersApi & TwilioCallsApi & { close(): Promise<void> } {
   if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN) {
     const opts = {
@@ -32,6 +34,7 @@ export function createNumbersApiProvider(
         accountSid: DEMO_TWILIO_ACCOUNT_SID,
         authToken: DEMO_TWILIO_AUTH_TOKEN,
         inventory: 'demo',
+        onCallCreated: demo.onCallCreated,
       });
       api = standin.then((s) => {
         const opts = {

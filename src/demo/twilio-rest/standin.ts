@@ -214,7 +214,7 @@ function createStandinHandler(opts: TwilioStandinOptions) {
     return { status: 201, body: incomingJson(number) };
   }
 
-  /** Places a call: recorded for tests and the demo; nobody's phone rings. */
+  /** Places a call: recorded, and handed to `onCallCreated` (the demo rings it) once answered. */
   function createCall(form: URLSearchParams): Reply {
     const to = form.get('To');
     const from = form.get('From');
@@ -230,9 +230,13 @@ function createStandinHandler(opts: TwilioStandinOptions) {
       from,
       url,
       statusCallback: form.get('StatusCallback') ?? '',
+      statusCallbackEvent: form.getAll('StatusCallbackEvent'),
       dateCreated: new Date(),
     };
     calls.push(call);
+    const { onCallCreated } = opts;
+    // Twilio answers the request first; the call starts ringing afterwards.
+    if (onCallCreated) setImmediate(() => onCallCreated({ ...call }));
     return { status: 201, body: outboundCallJson(opts.accountSid, call) };
   }
 

@@ -6,6 +6,11 @@ export interface TwilioStandinOptions {
   authToken: string;
   /** 'realistic' (default): real US places and toll-free numbers; 'demo': only 555-01XX numbers. */
   inventory?: InventoryKind;
+  /**
+   * Told of each call placed through `POST /Calls.json`, after it is answered 201: demo mode plays
+   * it with the carrier simulator, as Twilio would ring it. Without it nobody's phone rings.
+   */
+  onCallCreated?: (call: StandinOutboundCall) => void;
 }
 
 /** An IncomingPhoneNumber the stand-in's account owns (or owned, once released). */
@@ -31,6 +36,8 @@ export interface StandinOutboundCall {
   from: string;
   url: string;
   statusCallback: string;
+  /** StatusCallbackEvent: which progress events go to statusCallback (Twilio's default: completed). */
+  statusCallbackEvent: string[];
   dateCreated: Date;
 }
 
