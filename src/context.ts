@@ -261,6 +261,7 @@ export function createContext(deps: ContextDeps) {
   const reports = {
     followUps: createFollowUpReport({
       followUps,
+      campaigns,
       targetMinutes: config.FOLLOW_UP_TARGET_MINUTES,
       clock,
     }),

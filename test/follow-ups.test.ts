@@ -246,6 +246,7 @@ describe('missed-call follow-ups', () => {
     );
     expect(row).toEqual({
       campaignId: campaign.id,
+      campaignName: campaign.name,
       missed: 1,
       open: 0,
       overdue: 0,
@@ -274,6 +275,20 @@ describe('missed-call follow-ups', () => {
     const r = (await report()).body;
     expect(r.targetMinutes).toBe(5);
     expect(new Date(r.until).getTime() - new Date(r.since).getTime()).toBe(7 * 24 * 3600_000);
+  });
+
+  it('names each campaign next to its id, as the campaign is called now', async () => {
+    const { campaign, numbers } = await buildTrackedCampaign(t.ctx);
+    await missedCall(numbers[0]?.e164 ?? '');
+    await request(t.app)
+      .patch(`/api/v1/campaigns/${campaign.id}`)
+      .set('Authorization', t.admin)
+      .send({ name: 'Spring radio spots' })
+      .expect(200);
+    const row = (await report()).body.campaigns.find(
+      (c: { campaignId: string }) => c.campaignId === campaign.id,
+    );
+    expect(row).toMatchObject({ campaignId: campaign.id, campaignName: 'Spring radio spots' });
   });
 
   it('leaves out follow-ups outside the window and refuses a window that is not one', async () => {

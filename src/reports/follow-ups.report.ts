@@ -1,8 +1,12 @@
+import type { CampaignService } from '../campaigns/campaigns.service';
 import type { FollowUpService } from '../routing/follow-ups.service';
 import type { Clock } from '../shared/clock';
+import { NotFoundError } from '../shared/errors';
 
 export interface FollowUpReportDeps {
   followUps: Pick<FollowUpService, 'missedBetween'>;
+  /** Campaign names, read through the campaigns service. */
+  campaigns: Pick<CampaignService, 'getCampaign'>;
   /** A missed call should be called back within this many minutes (FOLLOW_UP_TARGET_MINUTES). */
   targetMinutes: number;
   clock: Clock;
@@ -11,6 +15,8 @@ export interface FollowUpReportDeps {
 /** One campaign's speed to lead over the report's window. */
 export interface CampaignFollowUps {
   campaignId: string | null;
+  /** The campaign's current name; null without a campaign, or when it no longer exists. */
+  campaignName: string | null;
   /** Missed calls that became follow-ups. */
   missed: number;
   /** Not closed yet. */
@@ -35,6 +41,21 @@ export function percentile(sorted: number[], p: number): number | null {
 /** GET /api/v1/reports/follow-ups: open, overdue and time to callback per campaign. */
 export function createFollowUpReport(deps: FollowUpReportDeps) {
   const targetMs = deps.targetMinutes * 60_000;
+
+  /** Each campaign's name by id (one read per campaign in the report). */
+  async function namesOf(ids: (string | null)[]): Promise<Map<string, string>> {
+    const known = ids.filter((id): id is string => id !== null);
+    const rows = await Promise.all(
+      known.map((id) =>
+        deps.campaigns.getCampaign(id).catch((err: unknown) => {
+          if (err instanceof NotFoundError) return undefined;
+          throw err;
+        }),
+      ),
+    );
+    return new Map(rows.flatMap((c) => (c ? [[c.id, c.name] as const] : [])));
+  }
+
   return {
     async byCampaign(window: { since?: Date; until?: Date }) {
       const now = deps.clock.now();
@@ -47,6 +68,7 @@ export function createFollowUpReport(deps: FollowUpReportDeps) {
         list.push(row);
         groups.set(row.campaignId, list);
       }
+      const names = await namesOf([...groups.keys()]);
       const campaigns: CampaignFollowUps[] = [...groups].map(([campaignId, list]) => {
         const waits = list
           .flatMap((f) =>
@@ -59,6 +81,7 @@ export function createFollowUpReport(deps: FollowUpReportDeps) {
         }).length;
         return {
           campaignId,
+          campaignName: campaignId ? (names.get(campaignId) ?? null) : null,
           missed: list.length,
           open: list.filter((f) => f.state !== 'closed').length,
           overdue,
