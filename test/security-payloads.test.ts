@@ -2,6 +2,7 @@ import request from 'supertest';
 import { sql } from 'drizzle-orm';
 import { createTestContext, type TestContext } from './support/context';
 import { buildTrackedCampaign } from './support/factories';
+import { TEST_ACCOUNT_SID } from './support/twilio';
 
 const ORIGIN = 'https://secure.example.com';
 const PAYLOADS = [
@@ -11,6 +12,7 @@ const PAYLOADS = [
   '"><img src=x onerror=alert(1)>',
 ];
 let t: TestContext;
+let calls = 0;
 
 beforeAll(async () => {
   t = await createTestContext({ env: { DNI_RATE_LIMIT_PER_MINUTE: '100000' } });
@@ -54,6 +56,40 @@ describe.each(PAYLOADS)('the free-text payload %s', (payload) => {
       ),
     );
     expect(tables[0]?.n).toBe(1);
+  });
+
+  it('is stored inertly in a disposition note (PUT /api/v1/calls/:sid/disposition) and read back byte for byte', async () => {
+    const callSid = `CA${(0xa0000000 + ++calls).toString(16)}${'7'.repeat(24)}`;
+    await t.ctx.webhooks.status({
+      CallSid: callSid,
+      AccountSid: TEST_ACCOUNT_SID,
+      CallStatus: 'completed',
+      From: '+14155550188',
+      To: '+14155550100',
+      CallDuration: '61',
+    });
+    const put = await request(t.app)
+      .put(`/api/v1/calls/${callSid}/disposition`)
+      .set('Authorization', t.admin)
+      .send({ disposition: 'qualified lead', note: payload })
+      .expect(200);
+    expect(put.body.disposition).toMatchObject({ label: 'qualified lead', note: payload });
+    const call = await api().get(`/calls/${callSid}`).expect(200);
+    expect(call.body.disposition).toMatchObject({ label: 'qualified lead', note: payload });
+    const rows = await t.ctx.database.rows<{ note: string }>(
+      sql`select note from call_dispositions where call_sid = ${callSid}`,
+    );
+    expect(rows).toEqual([{ note: payload }]);
+    // The list shows it the same way, and the injection reached no table.
+    const list = await api().get('/calls?limit=100').expect(200);
+    const listed = (list.body.calls as { callSid: string; disposition: unknown }[]).find(
+      (c) => c.callSid === callSid,
+    );
+    expect(listed?.disposition).toMatchObject({ note: payload });
+    const tables = await t.ctx.database.rows<{ n: number }>(
+      sql`select count(*)::int as n from information_schema.tables where table_name in ('calls', 'call_dispositions')`,
+    );
+    expect(tables[0]?.n).toBe(2);
   });
 
   // URLs are stored as parsed (percent-encoded), so they are compared with the URL parser's form.
