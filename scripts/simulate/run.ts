@@ -4,6 +4,8 @@ import {
   mulberry32,
   type CallOutcome,
 } from '../../src/demo/carrier/simulator';
+import { conversation, ROBOCALLER } from './day';
+import { labelReport, waitForScores, type ScoredCall } from './labels';
 import { leadlineClient } from './leadline-client';
 import { formatTable, judgeAttribution, summarize, type Verdict } from './scoring';
 import { ensureSiteAndCampaign, poolTarget } from './site';
@@ -22,6 +24,10 @@ export interface SimulateOptions {
   reorder: boolean;
   seed: number;
   maxPool: number;
+  /** Leadline runs inside this process (set by --in-process and --salesforce). */
+  inProcess?: boolean;
+  /** Salesforce stand-in for the in-process Leadline, and its Tasks printed at the end. */
+  salesforce?: boolean;
 }
 
 export interface CallResult {
@@ -37,8 +43,13 @@ export interface CallResult {
 /** The whole run; returns each call's result and the summary, printing progress through `log`. */
 export async function runSimulation(
   opts: SimulateOptions,
-  deps: { fetch?: typeof fetch; log?: (line: string) => void } = {},
-): Promise<{ results: CallResult[]; line: string; exitCode: number }> {
+  deps: {
+    fetch?: typeof fetch;
+    log?: (line: string) => void;
+    /** Map the simulated campaign to this Salesforce Campaign (CampaignMembers). */
+    salesforceCampaignId?: string;
+  } = {},
+): Promise<{ results: CallResult[]; scored: ScoredCall[]; line: string; exitCode: number }> {
   const log = deps.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const rng = mulberry32(opts.seed);
   const client = leadlineClient(opts.base, opts.adminKey, deps.fetch);
@@ -47,6 +58,20 @@ export async function runSimulation(
   );
 
   const { site, campaign } = await ensureSiteAndCampaign(client);
+  // The day's calls differ for reasons the default rules read: what answered callers say
+  // (transcription on), and a robocaller on the block list.
+  await client.api('PATCH', `/campaigns/${campaign.id}`, {
+    transcription: true,
+    ...(deps.salesforceCampaignId ? { salesforceCampaignId: deps.salesforceCampaignId } : {}),
+  });
+  const blocked = (await client.api<{ blocked: { pattern: string }[] }>('GET', '/blocked-numbers'))
+    .body.blocked;
+  if (!blocked.some((b) => b.pattern === ROBOCALLER)) {
+    await client.api('POST', '/blocked-numbers', {
+      pattern: ROBOCALLER,
+      reason: 'simulated robocaller',
+    });
+  }
   const pool = (
     await client.api<{ size: number; leasedNow: number; recommendedSize: number }>(
       'GET',
@@ -94,6 +119,7 @@ export async function runSimulation(
       talkSeconds: caller.talkSeconds,
       duplicates: opts.duplicates,
       reorder: opts.reorder,
+      ...(caller.outcome === 'answered' ? { utterances: conversation(rng) } : {}),
     });
     const refused = call.deliveries.filter((d) => d.status >= 300);
     if (refused[0]) {
@@ -105,6 +131,15 @@ export async function runSimulation(
   }
 
   if (skipped) log(`calls: ${skipped} visitors had no live tracking number to call; skipped`);
+  const spamTo = placed[0]?.session.number?.e164;
+  const spam = spamTo
+    ? await carrier.placeCall({
+        from: ROBOCALLER,
+        to: spamTo,
+        outcome: 'answered',
+        talkSeconds: 20,
+      })
+    : undefined;
 
   const results: CallResult[] = [];
   for (const p of placed) {
@@ -147,5 +182,11 @@ export async function runSimulation(
   if (drifted) log(`state: ${drifted} calls end with a status or duration Twilio did not report`);
   const summary = summarize(results.map((r) => r.verdict));
   log(summary.line);
-  return { results, ...summary };
+
+  const { scored, unscored } = await waitForScores(client, [
+    ...placed.map((p) => p.call.callSid),
+    ...(spam ? [spam.callSid] : []),
+  ]);
+  for (const line of labelReport(scored, unscored)) log(line);
+  return { results, scored, ...summary };
 }
