@@ -72,9 +72,12 @@ export function labelReport(scored: ScoredCall[], unscored: string[]): string[] 
       ' (GET /api/v1/calls?label=…)',
   ];
   for (const label of counts.keys()) {
+    // The call that shows most: one quoting what was said if any, then the most rules.
+    const quotes = (s: ScoredCall) =>
+      s.explanation.some((e) => typeof e.facts.utterance === 'string') ? 1 : 0;
     const example = scored
       .filter((s) => s.label === label)
-      .sort((a, b) => b.explanation.length - a.explanation.length)[0];
+      .sort((a, b) => quotes(b) - quotes(a) || b.explanation.length - a.explanation.length)[0];
     if (!example) continue;
     const rules = example.explanation.map(explainRule).join('; ') || 'no rule fired';
     lines.push(`  ${label.padEnd(5)} ${example.callSid.slice(0, 10)}… ${example.score}: ${rules}`);
