@@ -70,7 +70,7 @@ export function createCallWebhooks(deps: CallWebhooksDeps) {
         { err, callSid: params.CallSid },
         'voice webhook failed; dialling the fallback number',
       );
-      return routing.fallbackAnswer(directory.peek(to));
+      return routing.fallbackAnswer(directory.peek(to), { state: params.FromState });
     });
     const [twiml] = await Promise.all([answer, recorded]);
     return twiml;
@@ -87,7 +87,7 @@ export function createCallWebhooks(deps: CallWebhooksDeps) {
       await ingest.record('fallback', params, { timeoutMs: half });
       const number =
         directory.peek(to) ?? (await withDeadline(directory.lookup(to), half).catch(() => null));
-      return routing.fallbackAnswer(number);
+      return routing.fallbackAnswer(number, { state: params.FromState });
     },
 
     /** POST /twilio/status. */

@@ -69,9 +69,13 @@ export function createAnswers(publicBaseUrl: string) {
      * Dials the campaign's fallback number with no agent, decision or whisper (Leadline could not
      * decide in time); says sorry when there is none.
      */
-    fallback(number: DirectoryEntry | null): string {
+    fallback(number: DirectoryEntry | null, opening: AnswerOpening = {}): string {
       if (!number?.fallbackNumber) return sayAndHangUp(SORRY);
-      return dialTwiml([number.fallbackNumber], dialOptions(false));
+      return dialTwiml([number.fallbackNumber], {
+        ...dialOptions(false),
+        consentNotice: opening.consentNotice ?? null,
+        ...transcriptionOf(number, opening.startTranscription),
+      });
     },
   };
 }

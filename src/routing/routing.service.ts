@@ -202,10 +202,26 @@ export function createRoutingService(deps: RoutingDeps) {
 
     /**
      * The answer when Leadline cannot decide in time (database down, deadline passed) or Twilio
-     * could not reach the voice webhook: the campaign's fallback number, never silence.
+     * could not reach the voice webhook: the campaign's fallback number, never silence. `number`
+     * is the directory's last known entry, so the campaign's transcription and consent settings
+     * come with it, and a transcribed campaign's call starts transcription here too (after the
+     * consent notice when the caller's state asks for one); the fallback leg is not recorded.
+     * When the directory has no entry for the number (never looked up on this node since it
+     * started), neither the fallback number nor these settings are known: the caller hears sorry.
+     * An entry may also be up to the directory's refresh period behind another node's change.
      */
-    fallbackAnswer(number: DirectoryEntry | null): string {
-      return answers.fallback(number);
+    fallbackAnswer(number: DirectoryEntry | null, caller: { state?: string | null } = {}): string {
+      const transcribed = number?.transcription === true;
+      const notice = consentNoticeRequired({
+        setting: number?.recordingConsent,
+        recorded: false,
+        transcribed,
+        callerState: caller.state,
+      });
+      return answers.fallback(number, {
+        startTranscription: transcribed,
+        consentNotice: notice ? CONSENT_NOTICE : null,
+      });
     },
 
     /** POST /twilio/dial-status: the next step after a failed dial (see dial-results.ts). */
