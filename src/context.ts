@@ -140,7 +140,7 @@ export function createContext(deps: ContextDeps) {
     dbPath: config.GEOIP_DB_PATH,
     onError: (err) => routingLog.error({ err }, 'IP location database not opened'),
   });
-  const decisions = createRoutingRepo(db);
+  const decisions = createRoutingRepo(db, database.query);
   const followUps = createFollowUpService({
     repo: createFollowUpsRepo(db),
     decisions,

@@ -2,7 +2,7 @@ import type { DirectoryEntry, NumberDirectory } from '../numbers/number-director
 import type { NumbersService } from '../numbers/numbers.service';
 import { attributeCall } from './attribution';
 import type { BlockList } from './block-list';
-import type { CallsRepo, NewCall } from './calls.repo';
+import type { CallerHistoryQuery, CallsRepo, NewCall } from './calls.repo';
 
 export type TwilioParams = Record<string, string>;
 
@@ -34,7 +34,12 @@ export function createCallerIdentity(deps: CallerIdentityDeps) {
     params: TwilioParams,
     startedAt: Date,
     known?: KnownCaller,
-  ): Promise<Partial<NewCall>> {
+    /**
+     * The caller's history is read by the statement that stores the call (calls.repo's
+     * insertFirstEvent) instead of by a query of its own: `history` then says whose and when.
+     */
+    opts: { deferHistory?: boolean } = {},
+  ): Promise<CallerIdentity> {
     const from = params.From ?? params.Caller ?? '';
     const to = params.To ?? params.Called ?? '';
     const base: Partial<NewCall> = {
@@ -54,12 +59,18 @@ export function createCallerIdentity(deps: CallerIdentityDeps) {
 
     const windowStart = new Date(startedAt.getTime() - deps.repeatWindowDays * 86_400_000);
     const number = known ? known.number : to ? await directory.lookup(to) : null;
+    const deferred =
+      opts.deferHistory && from ? { fromNumber: from, before: startedAt, windowStart } : undefined;
     // Caller history and the number's leases are independent reads: in parallel.
     const [history, leases] = await Promise.all([
-      from ? repo.callerHistory(from, startedAt, windowStart) : { total: 0, recent: 0 },
+      deferred || !from
+        ? { total: 0, recent: 0 }
+        : repo.callerHistory(from, startedAt, windowStart),
       number ? numbers.leasesAround(number.numberId, startedAt, deps.graceSeconds) : [],
     ]);
-    const caller = { firstTime: history.recent === 0, previousCalls: history.total };
+    const caller = deferred
+      ? { history: deferred }
+      : { firstTime: history.recent === 0, previousCalls: history.total };
     if (!number) return { ...base, ...caller };
 
     const decision = attributeCall(leases, startedAt);
@@ -89,3 +100,6 @@ export function createCallerIdentity(deps: CallerIdentityDeps) {
   };
 }
 export type IdentifyCaller = ReturnType<typeof createCallerIdentity>;
+
+/** A new call's identity columns; `history` when the caller's history is left to the insert. */
+export type CallerIdentity = Partial<NewCall> & { history?: CallerHistoryQuery };

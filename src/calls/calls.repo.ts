@@ -114,18 +114,42 @@ const firstCallCols = FIRST_CALL_KEYS.map((k) => callColumns[k] as PgColumn);
  * Fixed text, so the driver prepares it once: a call's first event and its row in one statement.
  * Built from the drizzle schema, so it follows the columns' names and types.
  */
+const HISTORY_PARAMS = firstEventCols.length + firstCallCols.length;
+/** With $H1 true, the call's first-time flag and previous-call count come from `h`, not params. */
+const firstCallValues = firstCallCols.map((c, i) => {
+  const p = `$${i + 1 + firstEventCols.length}::${c.getSQLType()}`;
+  if (c.name === 'first_time')
+    return `case when $${HISTORY_PARAMS + 1}::boolean then (select recent = 0 from h) else ${p} end`;
+  if (c.name === 'previous_calls')
+    return `case when $${HISTORY_PARAMS + 1}::boolean then (select total from h) else ${p} end`;
+  return p;
+});
 const FIRST_EVENT_SQL = `
-  with ev as (
+  with h as (
+    select count(*)::int as total,
+           count(*) filter (where started_at >= $${HISTORY_PARAMS + 4}::timestamptz)::int as recent
+    from calls
+    where $${HISTORY_PARAMS + 1}::boolean and from_number = $${HISTORY_PARAMS + 2}
+      and parent_call_sid is null and spam = false
+      and started_at < $${HISTORY_PARAMS + 3}::timestamptz
+  ), ev as (
     insert into call_events (${names(firstEventCols)}) values (${placeholders(firstEventCols, 0)})
     on conflict (dedupe_key) do nothing
     returning id
   ), c as (
     insert into calls (${names(firstCallCols)})
-    select ${placeholders(firstCallCols, firstEventCols.length)} where exists (select 1 from ev)
+    select ${firstCallValues.join(', ')} where exists (select 1 from ev)
     on conflict (call_sid) do nothing
     returning call_sid
   )
   select (select count(*) from ev)::int as events, (select count(*) from c)::int as calls`;
+
+/** Whose history a new call's row is given, and over which window (see callerHistory). */
+export interface CallerHistoryQuery {
+  fromNumber: string;
+  before: Date;
+  windowStart: Date;
+}
 
 /** A caller's earlier calls: all of them, and those since the repeat window began. */
 const CALLER_HISTORY_SQL = `
@@ -170,6 +194,8 @@ export function createCallsRepo(database: Database) {
     async insertFirstEvent(
       event: NewCallEvent,
       call: NewCall,
+      /** Work out the caller's history (first time? calls before?) in the same statement. */
+      history?: CallerHistoryQuery,
     ): Promise<{ event: boolean; call: boolean }> {
       const row: Record<string, unknown> = { ...CALL_DEFAULTS, ...call };
       const params = [
@@ -177,6 +203,10 @@ export function createCallsRepo(database: Database) {
           encode(firstEventCols[i] as PgColumn, event[k as keyof NewCallEvent]),
         ),
         ...FIRST_CALL_KEYS.map((k, i) => encode(firstCallCols[i] as PgColumn, row[k])),
+        history !== undefined,
+        history?.fromNumber ?? null,
+        (history?.before ?? new Date(0)).toISOString(),
+        (history?.windowStart ?? new Date(0)).toISOString(),
       ];
       const [result] = await database.query<{ events: number; calls: number }>(
         FIRST_EVENT_SQL,

@@ -91,10 +91,15 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
     // Reads for a new call happen before the transaction: the embedded database has one
     // connection. The voice webhook is a call's first, so it skips looking for an existing row.
     const existing = kind === 'voice' ? undefined : await repo.findCall(root);
-    const identity =
+    // A call's first own event stores the row in one statement, which also reads the history.
+    const firstInsert = !existing && isOwn;
+    const identified =
       isOwn && (!existing || !existing.toNumber)
-        ? await identifyCaller(params, existing?.startedAt ?? startGuess, known)
+        ? await identifyCaller(params, existing?.startedAt ?? startGuess, known, {
+            deferHistory: firstInsert,
+          })
         : undefined;
+    const { history, ...identity } = identified ?? {};
     const event: StoredEvent & { rootCallSid: string } = {
       callSid,
       rootCallSid: root,
@@ -113,20 +118,24 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
     // A call Leadline has not seen yet, and this is its own event (not a child leg's): event and
     // row in one statement. If another event created the row meanwhile, fold everything below.
     let eventStored = false;
-    if (!existing && isOwn) {
-      const alone = deriveCall([event], new Map(), { spam: identity?.spam === true });
-      const first = await repo.insertFirstEvent(event, {
-        callSid: root,
-        ...identity,
-        ...alone,
-        startedAt: alone.startedAt ?? startGuess,
-      });
+    if (firstInsert) {
+      const alone = deriveCall([event], new Map(), { spam: identity.spam === true });
+      const first = await repo.insertFirstEvent(
+        event,
+        { callSid: root, ...identity, ...alone, startedAt: alone.startedAt ?? startGuess },
+        history,
+      );
       if (!first.event) return false;
       if (first.call) {
         await notifyIfFinal(root, alone.status);
         return true;
       }
       eventStored = true;
+      // Another event made the row first: the history the insert would have read is read now.
+      if (history) {
+        const h = await repo.callerHistory(history.fromNumber, history.before, history.windowStart);
+        Object.assign(identity, { firstTime: h.recent === 0, previousCalls: h.total });
+      }
     }
 
     let folded: string | null = null;

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import { callDispositions, callRouting, followUps, type StoredAttempt } from '../../db/schema';
-import type { DbOrTx } from '../shared/db';
+import type { Database, DbOrTx } from '../shared/db';
 
 export type CallRoutingRow = typeof callRouting.$inferSelect;
 export type NewCallRouting = typeof callRouting.$inferInsert;
@@ -8,12 +8,35 @@ export type NewCallRouting = typeof callRouting.$inferInsert;
 /** What an erased follow-up's outcome reads (a closed follow-up keeps having one). */
 export const ERASED_OUTCOME = '[erased]';
 
-/** call_routing: one decision per call, with its candidates and every attempt. */
-export function createRoutingRepo(db: DbOrTx) {
+/** Fixed text, so the driver prepares it once: one decision is stored for every incoming call. */
+const INSERT_DECISION_SQL = `
+  insert into call_routing (call_sid, campaign_id, caller_place, candidates, winner, attempts, plan)
+  values ($1, $2::uuid, $3::jsonb, $4::jsonb, $5::uuid, $6::jsonb, $7::jsonb)
+  on conflict (call_sid) do nothing`;
+
+const jsonOrNull = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+
+/**
+ * call_routing: one decision per call, with its candidates and every attempt. With the database's
+ * prepared-statement runner, the per-call insert skips building its query each time.
+ */
+export function createRoutingRepo(db: DbOrTx, query?: Database['query']) {
   return {
     /** Stores the first decision; a retried webhook for the same call keeps the first one. */
     async insert(row: NewCallRouting): Promise<void> {
-      await db.insert(callRouting).values(row).onConflictDoNothing();
+      if (!query) {
+        await db.insert(callRouting).values(row).onConflictDoNothing();
+        return;
+      }
+      await query(INSERT_DECISION_SQL, [
+        row.callSid,
+        row.campaignId ?? null,
+        jsonOrNull(row.callerPlace),
+        jsonOrNull(row.candidates),
+        row.winner ?? null,
+        jsonOrNull(row.attempts),
+        jsonOrNull(row.plan),
+      ]);
     },
     async find(callSid: string): Promise<CallRoutingRow | undefined> {
       const [row] = await db.select().from(callRouting).where(eq(callRouting.callSid, callSid));
