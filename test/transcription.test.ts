@@ -204,6 +204,22 @@ describe('POST /twilio/transcription', () => {
     expect(await transcriptOf(callSid)).toEqual([]);
   });
 
+  it('keeps a final utterance whose confidence is not a 0–1 number instead of refusing it', async () => {
+    const callSid = newCallSid();
+    for (const [k, confidence] of [
+      [2, 1.7],
+      [3, 'high'],
+    ] as const) {
+      const params = content(callSid, k, `utterance ${k}`);
+      params.TranscriptionData = JSON.stringify({ transcript: `utterance ${k}`, confidence });
+      await postTranscription(params).expect(204);
+    }
+    expect((await transcriptOf(callSid)).map((u) => u.text)).toEqual([
+      'utterance 2',
+      'utterance 3',
+    ]);
+  });
+
   it('answers 400 naming TranscriptionEvent when it is missing', async () => {
     const params: Record<string, string> = { ...content(newCallSid(), 2, 'hello') };
     delete params.TranscriptionEvent;

@@ -2,7 +2,12 @@ import express, { Router, type Request, type Response } from 'express';
 import { verifyTwilioSignature } from '../shared/twilio-signature';
 import type { TranscriptService } from './transcripts.service';
 
-/** `POST /twilio/transcription`: Twilio's real-time transcription callbacks, signed like every webhook. */
+/**
+ * `POST /twilio/transcription`: Twilio's real-time transcription callbacks, signed like every
+ * webhook. The callback parameters it reads (TranscriptionEvent, TranscriptionData's transcript and
+ * confidence, Track, Final, SequenceId) and where each was verified are listed in
+ * transcripts.schemas.ts.
+ */
 export function transcriptionRoutes(
   transcripts: Pick<TranscriptService, 'receive'>,
   opts: { authToken: string; publicBaseUrl: string },
