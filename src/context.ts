@@ -224,6 +224,8 @@ export function createContext(deps: ContextDeps) {
         config.WEBHOOK_JOURNAL_DIR ??
         (config.NODE_ENV === 'test' ? null : path.join(config.DATA_DIR, 'journal')),
       ping: () => database.ping(),
+      // Privacy's audit log, built below; asked only when a journaled webhook is replayed.
+      erasedSince: (numbers, since) => erasure.erasedSince(numbers, since),
     },
     clock,
     log: callsLog,

@@ -6,9 +6,12 @@ import request from 'supertest';
 import { createDeadLettersRepo } from '../src/calls/webhook-dead-letters.repo';
 import { dedupeKey } from '../src/calls/webhook-ingest';
 import { createWebhookDurability } from '../src/calls/webhook-journal-replay';
+import { openWebhookJournal } from '../src/calls/webhook-journal';
+import { createContext } from '../src/context';
+import { loadConfig } from '../src/shared/config';
 import { systemClock } from '../src/shared/clock';
 import { createLogger } from '../src/shared/logger';
-import { createTestContext, type TestContext } from './support/context';
+import { createTestContext, TEST_ADMIN_KEY, type TestContext } from './support/context';
 import { buildTrackedCampaign, postSignedWebhook, visitorHoldingNumber } from './support/factories';
 import { stallDatabase } from './support/outage';
 import { TEST_ACCOUNT_SID } from './support/twilio';
@@ -251,5 +254,71 @@ describe('DELETE /api/v1/privacy/callers/:e164 while the database is stalled', (
       sql`select count(*)::int as n from webhook_dead_letters where params like ${`%${caller}%`}`,
     );
     expect(letters[0]?.n).toBe(0);
+  }, 60_000);
+});
+
+describe('a webhook another process journaled before an erasure and replays after it', () => {
+  it('is stored without the caller, found erased in the audit log', async () => {
+    const erasedCaller = '+14155550164';
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-other-node-'));
+    const callSid = sid();
+    try {
+      // The other process acknowledged the webhook during an outage and died before storing it.
+      const journal = openWebhookJournal({ dir, log: createLogger('silent') });
+      await journal.append(
+        'status',
+        {
+          CallSid: callSid,
+          AccountSid: TEST_ACCOUNT_SID,
+          CallStatus: 'completed',
+          From: erasedCaller,
+          CallerName: 'Ada Byron',
+          FromZip: '94105',
+          To: '+14155550100',
+          CallDuration: '33',
+        },
+        new Date(Date.now() - 60_000),
+      );
+      await journal.close();
+
+      // The caller is erased through this node, whose own journal never held that webhook.
+      await request(t.app)
+        .delete(`/api/v1/privacy/callers/${encodeURIComponent(erasedCaller)}`)
+        .set('Authorization', t.admin)
+        .expect(200);
+
+      // The other process starts again on the same database and replays its journal.
+      const other = createContext({
+        config: loadConfig({
+          ...process.env,
+          NODE_ENV: 'test',
+          LEADLINE_ADMIN_KEY: TEST_ADMIN_KEY,
+          PUBLIC_BASE_URL: 'https://leadline.test',
+          WEBHOOK_JOURNAL_DIR: dir,
+          ...(t.databaseUrl ? { DATABASE_URL: t.databaseUrl } : {}),
+        }),
+        database: t.ctx.database,
+        logger: createLogger('silent'),
+      });
+      await other.start();
+      try {
+        const until = Date.now() + 20_000;
+        while ((await other.webhookRetry.flush()) > 0 && Date.now() < until) await tick(100);
+        expect(other.webhookJournalBacklog()).toBe(0);
+      } finally {
+        await other.stop();
+      }
+      const calls = await t.ctx.database.rows<{ from_number: string | null; status: string }>(
+        sql`select from_number, status from calls where call_sid = ${callSid}`,
+      );
+      expect(calls).toEqual([{ from_number: null, status: 'completed' }]);
+      const events = await t.ctx.database.rows<{ params: unknown }>(
+        sql`select params from call_events where root_call_sid = ${callSid}`,
+      );
+      expect(events).toHaveLength(1);
+      expect(JSON.stringify(events)).not.toMatch(/4155550164|Ada|94105/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

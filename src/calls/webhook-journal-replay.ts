@@ -15,6 +15,7 @@ import { createErasedCallers, withoutCaller } from './webhook-journal-erasure';
 export { withoutCaller };
 
 type Kind = StoredEvent['kind'];
+const E164 = /^\+[1-9]\d{6,14}$/;
 const KINDS: ReadonlySet<string> = new Set<Kind>([
   'voice',
   'status',
@@ -28,6 +29,11 @@ export interface DurabilityOptions {
   journalDir: string | null;
   /** Resolves when the database answers (the probe that notices it is back). */
   ping: () => Promise<unknown>;
+  /**
+   * Which of these numbers were erased, on any node, at or after `since` (privacy's audit log).
+   * Asked before a journaled webhook is written, never on a webhook's own request.
+   */
+  erasedSince?: (numbers: string[], since: Date) => Promise<ReadonlySet<string>>;
   maxAttempts?: number;
   tickMs?: number;
 }
@@ -77,16 +83,33 @@ export function createWebhookDurability(deps: Deps) {
     return { ...item, params, dedupeKey: originalKey(item.kind, item.params, item.dedupeKey) };
   };
 
+  /**
+   * As `current`, and without callers another node (or an earlier process) erased since. The
+   * local scrub comes last, after the database is asked, so no erasure on this node can slip in
+   * between it and the write being tracked.
+   */
+  const currentEverywhere = async (parked: ParkedWebhook): Promise<ParkedWebhook> => {
+    const numbers = [...new Set(Object.values(parked.params).filter((v) => E164.test(v)))];
+    if (!deps.erasedSince || numbers.length === 0) return current(parked);
+    let params = parked.params;
+    for (const n of await deps.erasedSince(numbers, parked.receivedAt)) {
+      params = withoutCaller(params, n) ?? params;
+    }
+    if (params === parked.params) return current(parked);
+    const dedupeKey = originalKey(parked.kind, parked.params, parked.dedupeKey);
+    return current({ ...parked, params, dedupeKey });
+  };
+
   const retry = createWebhookRetry({
-    attempt: (parked) => {
-      const item = current(parked);
+    attempt: async (parked) => {
+      const item = await currentEverywhere(parked);
       return erased.track(
         item.params,
         deps.store(asKind(item.kind), item.params, item.receivedAt, item.dedupeKey),
       );
     },
-    deadLetter: (parked, error, attempts) => {
-      const item = current(parked);
+    deadLetter: async (parked, error, attempts) => {
+      const item = await currentEverywhere(parked);
       return erased.track(
         item.params,
         deps.deadLetters.put({

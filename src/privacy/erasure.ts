@@ -124,6 +124,24 @@ export function createErasureService(deps: {
       }));
     },
 
+    /**
+     * Which of these numbers were erased at or after `since`, on any node (the audit log holds
+     * only salted fingerprints, so each candidate is hashed with each recent row's salt). Asked by
+     * the webhook journal's replay, so a webhook another node acknowledged before the erasure
+     * (even one replayed days later, after a crash) does not bring the caller back.
+     */
+    async erasedSince(numbers: string[], since: Date): Promise<Set<string>> {
+      const found = new Set<string>();
+      if (numbers.length === 0) return found;
+      // One indexed range read per replayed webhook: erasures are rare, so it finds few rows.
+      for (const row of await repo.erasuresSince(since)) {
+        for (const n of numbers) {
+          if (row.numberHash === fingerprintNumber(n, row.salt, deps.hashSecret)) found.add(n);
+        }
+      }
+      return found;
+    },
+
     /** Whether this number was erased before (recomputes each row's salted fingerprint). */
     async wasErased(e164: string, limit = 10_000): Promise<boolean> {
       const rows = await repo.listErasures(limit);

@@ -1,4 +1,4 @@
-import { desc } from 'drizzle-orm';
+import { desc, gte } from 'drizzle-orm';
 import { privacyErasures, privacyRetentionRuns } from '../../db/schema';
 import type { Db } from '../shared/db';
 
@@ -18,6 +18,20 @@ export function createPrivacyRepo(db: Db) {
         .from(privacyErasures)
         .orderBy(desc(privacyErasures.requestedAt))
         .limit(limit);
+    },
+    /** Fingerprints of the erasures recorded at or after `since` (oldest first). */
+    async erasuresSince(
+      since: Date,
+    ): Promise<Pick<ErasureRow, 'numberHash' | 'salt' | 'requestedAt'>[]> {
+      return db
+        .select({
+          numberHash: privacyErasures.numberHash,
+          salt: privacyErasures.salt,
+          requestedAt: privacyErasures.requestedAt,
+        })
+        .from(privacyErasures)
+        .where(gte(privacyErasures.requestedAt, since))
+        .orderBy(privacyErasures.requestedAt);
     },
     async recordRetentionRun(row: {
       startedAt: Date;
