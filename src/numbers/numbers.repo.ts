@@ -9,6 +9,14 @@ type NewNumber = typeof trackingNumbers.$inferInsert;
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const uid = (id: string) => sql`${id}::uuid`;
 
+/** The DNI step (migration 0009's leadline_dni_session): renew, lease or share, in one statement. */
+const DNI_SESSION_SQL = `
+  select session_id as "sessionId", visitor_id as "visitorId", campaign_id as "campaignId",
+         hold_seconds as "holdSeconds", number_id as "numberId", e164, shared,
+         expires_at as "expiresAt", exhausted, renewed
+  from leadline_dni_session($1::uuid, $2::uuid, $3::text, $4::boolean, $5::int,
+    $6::timestamptz, $7::jsonb)`;
+
 /** The leases of one number around a moment, with their visits (for attributing a call). */
 const LEASES_AROUND_SQL = `
   select l.session_id as "sessionId", l.shared, l.started_at as "startedAt",
@@ -173,14 +181,16 @@ export function createNumbersRepo(database: Database) {
       visit: VisitColumns;
     }): Promise<SessionTouch> {
       const visit = { ...args.visit, newVisitorId: args.newVisitorId };
-      const [row] = await database.rows<SessionTouch>(sql`
-        select session_id as "sessionId", visitor_id as "visitorId", campaign_id as "campaignId",
-               hold_seconds as "holdSeconds", number_id as "numberId", e164, shared,
-               expires_at as "expiresAt", exhausted, renewed
-        from leadline_dni_session(${uid(args.siteId)}, ${uid(args.campaignId)}, ${args.visitorId}::text,
-          ${args.newVisit}::boolean, ${args.maxHoldSeconds}::int, ${ts(args.now)},
-          ${JSON.stringify(visit)}::jsonb)
-      `);
+      // Every new visitor runs this: a prepared statement, not a query built per request.
+      const [row] = await database.query<SessionTouch>(DNI_SESSION_SQL, [
+        args.siteId,
+        args.campaignId,
+        args.visitorId,
+        args.newVisit,
+        args.maxHoldSeconds,
+        args.now.toISOString(),
+        JSON.stringify(visit),
+      ]);
       if (!row) throw new Error('leadline_dni_session returned no row');
       if (row.exhausted)
         exhaustions.set(row.campaignId, (exhaustions.get(row.campaignId) ?? 0) + 1);
