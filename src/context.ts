@@ -24,7 +24,7 @@ import { createFollowUpsRepo } from './routing/follow-ups.repo';
 import { createFollowUpService } from './routing/follow-ups.service';
 import { createAttributionReport } from './reports/attribution.report';
 import { createFollowUpReport } from './reports/follow-ups.report';
-import { lazyIpLocator } from './geo/ip-location';
+import { coarse, lazyIpLocator } from './geo/ip-location';
 import { createCallsRepo } from './calls/calls.repo';
 import { createCallService } from './calls/calls.service';
 import { createBlockList } from './calls/block-list';
@@ -122,11 +122,21 @@ export function createContext(deps: ContextDeps) {
     quarantineDays: config.NUMBER_QUARANTINE_DAYS,
     demoMode: config.demoMode,
   });
+  // IP → place (visitors), opened on first use; GEOIP_DB_PATH may name an official MaxMind file.
+  const geoLog = logger.child({ feature: 'geo' });
+  const ipLocator = lazyIpLocator({
+    dbPath: config.GEOIP_DB_PATH,
+    onError: (err) => geoLog.error({ err }, 'IP location database not opened'),
+  });
   const dni = createDniService({
     repo: numbersRepo,
     campaigns,
     clock,
     log: logger.child({ feature: 'dni' }),
+    locateIp: async (ip) => {
+      const place = await ipLocator.locate(ip);
+      return place ? coarse(place) : null;
+    },
   });
 
   const routingLog = logger.child({ feature: 'routing' });
@@ -135,11 +145,6 @@ export function createContext(deps: ContextDeps) {
   const agents = createAgentService({ repo: agentsRepo, clock, onChange: agentPool.changed });
   // Sockets attach later (server.ts, tests): until then screen-pops go nowhere.
   const agentNotifier = createAgentNotifier();
-  // IP → place (visitors), opened on first use; GEOIP_DB_PATH may name an official MaxMind file.
-  const ipLocator = lazyIpLocator({
-    dbPath: config.GEOIP_DB_PATH,
-    onError: (err) => routingLog.error({ err }, 'IP location database not opened'),
-  });
   const decisions = createRoutingRepo(db, database.query);
   const followUps = createFollowUpService({
     repo: createFollowUpsRepo(db),

@@ -50,6 +50,29 @@ describe('POST /dni/v1/sessions', () => {
     expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
   });
 
+  it("stores where the visitor's IP address is, rounded to ~10 km, and never the address", async () => {
+    const { site } = await setup(3);
+    // The test client is on loopback, the proxy TRUST_PROXY trusts by default.
+    const res = await visit(site.siteKey).set('X-Forwarded-For', '81.2.69.160').expect(200);
+    const [row] = await t.ctx.database.rows<Record<string, unknown>>(
+      sql`select * from visitor_sessions where id = ${res.body.sessionId}::uuid`,
+    );
+    expect(row).toMatchObject({ ip_country: 'GB', ip_city: expect.any(String) });
+    const lat = Number(row?.ip_lat);
+    const lon = Number(row?.ip_lon);
+    expect(lat).toBeCloseTo(51.4, 0);
+    expect(Math.round(lat * 10) / 10).toBe(lat);
+    expect(Math.round(lon * 10) / 10).toBe(lon);
+    expect(JSON.stringify(row)).not.toContain('81.2.69.160');
+
+    // A private address has no place: nothing is stored, and the lease is unaffected.
+    const local = await visit(site.siteKey).set('X-Forwarded-For', '10.1.2.3').expect(200);
+    const [none] = await t.ctx.database.rows<Record<string, unknown>>(
+      sql`select ip_city, ip_country, ip_lat from visitor_sessions where id = ${local.body.sessionId}::uuid`,
+    );
+    expect(none).toEqual({ ip_city: null, ip_country: null, ip_lat: null });
+  });
+
   it('renews the same lease for a repeat request with the same visitorId', async () => {
     const { site } = await setup(3);
     const first = await visit(site.siteKey).expect(200);

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   pgTable,
@@ -85,6 +86,12 @@ export const visitorSessions = pgTable(
     msclkid: text('msclkid'),
     device: text('device', { enum: ['desktop', 'mobile', 'tablet', 'bot', 'unknown'] }),
     userAgent: text('user_agent'),
+    /** Where the visitor's IP address is, rounded to ~10 km; the address itself is not kept. */
+    ipCity: text('ip_city'),
+    ipRegion: text('ip_region'),
+    ipCountry: text('ip_country'),
+    ipLat: doublePrecision('ip_lat'),
+    ipLon: doublePrecision('ip_lon'),
     numberId: uuid('number_id').references(() => trackingNumbers.id),
     shared: boolean('shared').notNull().default(false),
     anonymous: boolean('anonymous').notNull().default(false),

@@ -30,7 +30,7 @@ export function dniRoutes(dni: DniService, opts: { ratePerMinute: number }): Rou
   async function startSession(req: Request, res: Response, next: NextFunction) {
     const origin = req.get('origin');
     const input = parseInput(sessionRequestSchema, req.body);
-    const { body } = await dni.startSession(input, origin);
+    const { body } = await dni.startSession(input, origin, req.ip);
     // CORS headers only once the service has accepted the origin: a refused one gets none.
     sessionCors(req, res, (err?: unknown) => {
       if (err) return next(err);

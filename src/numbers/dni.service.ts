@@ -19,6 +19,17 @@ export interface DniDeps {
   log: Logger;
   /** Renewals answered from memory and written in batches (defaults: DEFAULT_RENEWAL_OPTIONS). */
   renewals?: Partial<RenewalOptions>;
+  /** Where an IP address is, coarse enough to keep with a visit (~10 km); null when unknown. */
+  locateIp?: (ip: string) => Promise<VisitorPlace | null>;
+}
+
+/** A visitor's place from their IP address, as stored on a new session. */
+export interface VisitorPlace {
+  city: string | null;
+  region: string | null;
+  country: string | null;
+  lat: number;
+  lon: number;
 }
 
 export interface SessionAnswer {
@@ -96,6 +107,8 @@ export function createDniService(deps: DniDeps) {
     async startSession(
       input: SessionRequest,
       origin: string | undefined,
+      /** The visitor's address (as the proxy setting reads it): located, never stored. */
+      ip?: string,
     ): Promise<{ body: SessionAnswer; site: SiteRow }> {
       const site = await siteByKey(input.siteKey);
       if (origin && !site.allowedOrigins.includes(origin)) {
@@ -148,6 +161,7 @@ export function createDniService(deps: DniDeps) {
         }
       }
 
+      const place = ip && deps.locateIp ? await deps.locateIp(ip).catch(() => null) : null;
       const touched = await repo.touchSession({
         siteId: site.id,
         campaignId: campaign.id,
@@ -171,6 +185,11 @@ export function createDniService(deps: DniDeps) {
           msclkid: visit.msclkid,
           device: visit.device,
           userAgent: input.userAgent?.slice(0, 500) ?? null,
+          ipCity: place?.city ?? null,
+          ipRegion: place?.region ?? null,
+          ipCountry: place?.country ?? null,
+          ipLat: place?.lat ?? null,
+          ipLon: place?.lon ?? null,
         },
       });
       if (touched.exhausted) log.warn({ campaignId: touched.campaignId }, 'number pool exhausted');

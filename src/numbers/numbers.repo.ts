@@ -67,6 +67,12 @@ export interface VisitColumns {
   msclkid: string | null;
   device: string | null;
   userAgent: string | null;
+  /** Where the visitor's IP address is (see geo/ip-location.ts's coarse); never the address. */
+  ipCity?: string | null;
+  ipRegion?: string | null;
+  ipCountry?: string | null;
+  ipLat?: number | null;
+  ipLon?: number | null;
 }
 
 export interface SessionTouch {
@@ -335,6 +341,7 @@ export function createNumbersRepo(database: Database) {
     ): Promise<number> {
       const personal = sql`(s.visitor_id is not null or s.user_agent is not null or s.referrer is not null
         or s.gclid is not null or s.fbclid is not null or s.msclkid is not null
+        or s.ip_city is not null or s.ip_lat is not null
         or s.landing_url <> coalesce(s.landing_path, ''))`;
       let ids: string[];
       if ('sessionIds' in scope) {
@@ -361,7 +368,8 @@ export function createNumbersRepo(database: Database) {
       const updated = await database.rows<{ id: string }>(sql`
         update visitor_sessions
            set visitor_id = null, user_agent = null, referrer = null, gclid = null, fbclid = null,
-               msclkid = null,
+               msclkid = null, ip_city = null, ip_region = null, ip_country = null, ip_lat = null,
+               ip_lon = null,
                landing_url = coalesce(landing_path, ''), anonymous = true
          where id::text in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
         returning id`);
