@@ -25,7 +25,7 @@ import { createFollowUpService } from './routing/follow-ups.service';
 import { createAttributionReport } from './reports/attribution.report';
 import { createFollowUpReport } from './reports/follow-ups.report';
 import { coarse, lazyIpLocator } from './geo/ip-location';
-import { createCallsRepo } from './calls/calls.repo';
+import { createCallsRepo, type CallRow } from './calls/calls.repo';
 import { createCallService } from './calls/calls.service';
 import { createBlockList } from './calls/block-list';
 import { createCallerIdentity } from './calls/caller-identity';
@@ -146,6 +146,14 @@ export function createContext(deps: ContextDeps) {
   // Sockets attach later (server.ts, tests): until then screen-pops go nowhere.
   const agentNotifier = createAgentNotifier();
   const decisions = createRoutingRepo(db, database.query);
+  const finishedCall = (c: CallRow) => ({
+    from: c.fromNumber,
+    to: c.toNumber,
+    outcome: c.outcome,
+    endedAt: c.endedAt,
+    city: c.callerCity,
+    state: c.callerState,
+  });
   const followUps = createFollowUpService({
     repo: createFollowUpsRepo(db),
     decisions,
@@ -153,17 +161,10 @@ export function createContext(deps: ContextDeps) {
     pool: agentPool,
     callOf: async (callSid) => {
       const c = await callsRepo.findCall(callSid);
-      return c
-        ? {
-            from: c.fromNumber,
-            to: c.toNumber,
-            outcome: c.outcome,
-            endedAt: c.endedAt,
-            city: c.callerCity,
-            state: c.callerState,
-          }
-        : null;
+      return c ? finishedCall(c) : null;
     },
+    callsOf: async (callSids) =>
+      new Map((await callsRepo.findCalls(callSids)).map((c) => [c.callSid, finishedCall(c)])),
     twilio: twilioCalls,
     notifyAgent: agentNotifier.notify,
     publicBaseUrl: config.publicBaseUrl,

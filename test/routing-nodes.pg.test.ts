@@ -129,6 +129,55 @@ onPostgres('routing with two Leadline processes on one PostgreSQL', () => {
     expect(pop).toMatchObject({ callSid: dialled[0]?.sid, campaign: { id: campaign.id } });
   }, 60_000);
 
+  it('pops an agent with consoles on both nodes exactly once on each', async () => {
+    const { campaign, numbers } = await buildTrackedCampaign(t.ctx);
+    const created = await request(t.app)
+      .post('/api/v1/agents')
+      .set('Authorization', t.admin)
+      .send({
+        name: 'Golden',
+        phone: '+13035550803',
+        zip: '80401',
+        timezone: 'America/Denver',
+        campaignIds: [campaign.id],
+      })
+      .expect(201);
+    const port = (server.address() as AddressInfo).port;
+    const open = (url: string) =>
+      connect(`${url}/agents`, {
+        auth: { token: created.body.token },
+        transports: ['websocket'],
+        reconnection: false,
+      });
+    const onA = open(`http://127.0.0.1:${port}`);
+    const onB = open(nodeB.baseUrl);
+    const pops = { a: [] as string[], b: [] as string[] };
+    onA.on('screen-pop', (p: { callSid: string }) => pops.a.push(p.callSid));
+    onB.on('screen-pop', (p: { callSid: string }) => pops.b.push(p.callSid));
+    try {
+      await Promise.all(
+        [onA, onB].map(
+          (s) => new Promise((resolve) => s.once('connect', () => resolve(undefined))),
+        ),
+      );
+      await onA.emitWithAck('status', 'available');
+      // Decided on node A, where one console is: that one is served locally, the other by B.
+      const sid = `CA${'7'.repeat(32)}`;
+      expect(await voiceOnA(numbers[0]?.e164 ?? '', sid, '+13035550998')).toContain(
+        '>+13035550803</Number>',
+      );
+      for (let i = 0; i < 50 && (pops.a.length === 0 || pops.b.length === 0); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Time for a duplicate to show up, if the adapter also delivered on A.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(pops).toEqual({ a: [sid], b: [sid] });
+    } finally {
+      onA.disconnect();
+      onB.disconnect();
+    }
+  }, 60_000);
+
   it('delivers a screen-pop decided on node B to the console on node A', async () => {
     // A new agent on node A; node B learns of them with its next sync of agent changes (2 s).
     const { campaign, numbers } = await buildTrackedCampaign(t.ctx);

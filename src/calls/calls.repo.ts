@@ -264,6 +264,12 @@ export function createCallsRepo(database: Database) {
       return row;
     },
 
+    /** Several calls by sid, in one read (unknown sids are left out). */
+    findCalls: (callSids: string[]): Promise<CallRow[]> =>
+      callSids.length === 0
+        ? Promise.resolve([])
+        : db.select().from(calls).where(inArray(calls.callSid, callSids)),
+
     async childLegs(callSid: string): Promise<CallRow[]> {
       return db
         .select()

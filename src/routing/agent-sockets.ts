@@ -155,7 +155,19 @@ export function attachAgentSockets(httpServer: HttpServer, ctx: AgentSocketsDeps
   heartbeat.unref();
 
   ctx.agentNotifier.bind((agentId, event, payload) => {
-    nsp.to(room(agentId)).emit(event, payload);
+    const to = room(agentId);
+    const here = pool ? nsp.adapter.rooms.get(to) : undefined;
+    if (!here?.size) {
+      nsp.to(to).emit(event, payload);
+      return;
+    }
+    // The Postgres adapter delivers even to this node's sockets only after its NOTIFY round trip:
+    // this node's consoles get the event now, the other nodes' through the adapter.
+    nsp.local.to(to).emit(event, payload);
+    nsp
+      .to(to)
+      .except([...here])
+      .emit(event, payload);
   });
 
   return {

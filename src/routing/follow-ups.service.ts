@@ -31,6 +31,8 @@ export interface FollowUpServiceDeps {
   maxCallMs?: number;
   /** The calls feature's view of a call; null when unknown. */
   callOf: (callSid: string) => Promise<FinishedCall | null>;
+  /** The same for several calls at once (one read for a whole list), by call sid. */
+  callsOf: (callSids: string[]) => Promise<Map<string, FinishedCall>>;
   twilio: TwilioCallsApi;
   notifyAgent: NotifyAgent;
   publicBaseUrl: string;
@@ -94,31 +96,33 @@ export function createFollowUpService(deps: FollowUpServiceDeps) {
     }
   }
 
+  /** The list items of some follow-ups: two reads whatever the list's length. */
   async function describe(rows: FollowUpRow[]) {
-    const plans = new Map(
-      (await decisions.findMany(rows.map((f) => f.callSid))).map((d) => [d.callSid, d.plan]),
-    );
-    return Promise.all(
-      rows.map(async (f) => {
-        const call = await deps.callOf(f.callSid).catch(() => null);
-        return {
-          callSid: f.callSid,
-          state: f.state,
-          campaign: { id: f.campaignId, name: plans.get(f.callSid)?.campaignName ?? null },
-          caller: {
-            number: call?.from ?? null,
-            city: call?.city ?? null,
-            state: call?.state ?? null,
-          },
-          missedAt: f.missedAt,
-          claimedBy: f.claimedBy,
-          firstCallbackAt: f.firstCallbackAt,
-          lastCallback: f.callbackResult
-            ? { result: f.callbackResult, at: f.callbackResultAt }
-            : null,
-        };
-      }),
-    );
+    const sids = rows.map((f) => f.callSid);
+    const [decided, calls] = await Promise.all([
+      decisions.findMany(sids),
+      deps.callsOf(sids).catch(() => new Map<string, FinishedCall>()),
+    ]);
+    const plans = new Map(decided.map((d) => [d.callSid, d.plan]));
+    return rows.map((f) => {
+      const call = calls.get(f.callSid);
+      return {
+        callSid: f.callSid,
+        state: f.state,
+        campaign: { id: f.campaignId, name: plans.get(f.callSid)?.campaignName ?? null },
+        caller: {
+          number: call?.from ?? null,
+          city: call?.city ?? null,
+          state: call?.state ?? null,
+        },
+        missedAt: f.missedAt,
+        claimedBy: f.claimedBy,
+        firstCallbackAt: f.firstCallbackAt,
+        lastCallback: f.callbackResult
+          ? { result: f.callbackResult, at: f.callbackResultAt }
+          : null,
+      };
+    });
   }
   type FollowUpOut = Awaited<ReturnType<typeof describe>>[number];
 
@@ -135,8 +139,25 @@ export function createFollowUpService(deps: FollowUpServiceDeps) {
       });
     }
   }
-  const broadcastQuietly = () =>
-    broadcast().catch((err: unknown) => log.warn({ err }, 'follow-up lists not sent'));
+  /**
+   * One broadcast at a time: changes while one runs are sent by a single one after it, so a burst
+   * of missed calls does not read the lists once per call, all at once.
+   */
+  let broadcasting: Promise<void> | undefined;
+  let again = false;
+  function broadcastQuietly(): Promise<void> {
+    if (broadcasting) {
+      again = true;
+      return broadcasting;
+    }
+    broadcasting = (async () => {
+      do {
+        again = false;
+        await broadcast().catch((err: unknown) => log.warn({ err }, 'follow-up lists not sent'));
+      } while (again);
+    })().finally(() => (broadcasting = undefined));
+    return broadcasting;
+  }
 
   async function claimedBy(callSid: string, agentId: string): Promise<FollowUpRow> {
     const row = await repo.find(callSid);

@@ -159,6 +159,12 @@ export function createRoutingService(deps: RoutingDeps) {
         : number.fallbackNumber
           ? { kind: 'fallback', number: number.fallbackNumber, at }
           : undefined;
+      // The screen-pop does not wait for the decision to be stored: only for the call (its visit).
+      let dialled = winner !== undefined;
+      if (winner) {
+        const campaign = { id: number.campaignId, name: number.campaignName };
+        void popScreen(winner.id, { ...call, place, campaign }, call.recorded, () => dialled);
+      }
       try {
         await decisions.insert({
           callSid: call.callSid,
@@ -170,13 +176,11 @@ export function createRoutingService(deps: RoutingDeps) {
           plan: planOf(call, number),
         });
       } catch (err) {
-        // Not dialled after all: the caller gets the fallback path, the agent stays free.
+        // Not dialled after all: the caller gets the fallback path, the agent stays free (their
+        // console hears call-ended if the screen-pop went out already).
+        dialled = false;
         if (winner) await claims.free(call.callSid, winner.id).catch(() => undefined);
         throw err;
-      }
-      if (winner) {
-        const campaign = { id: number.campaignId, name: number.campaignName };
-        void popScreen(winner.id, { ...call, place, campaign }, call.recorded);
       }
       const decision: RouteDecision = {
         numbers: attempt?.number ? [attempt.number] : [],
