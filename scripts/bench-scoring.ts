@@ -6,7 +6,7 @@
 // Used by `npm run bench`; `tsx scripts/bench-scoring.ts [N]` runs it alone.
 import { randomBytes } from 'node:crypto';
 import { inArray } from 'drizzle-orm';
-import { benchDatabaseUrl } from './bench/database';
+import { benchDatabaseUrl, benchDataDir } from './bench/database';
 import { calls, callScores } from '../db/schema';
 import { createContext } from '../src/context';
 import { loadConfig } from '../src/shared/config';
@@ -22,7 +22,7 @@ export async function benchScoring(opts: { calls?: number; timeoutMs?: number } 
     ...process.env,
     NODE_ENV: 'production',
     DATABASE_URL: url,
-    DATA_DIR: '',
+    DATA_DIR: benchDataDir('score'),
     LEADLINE_ADMIN_KEY: 'bench-admin-key-0123456789',
     PUBLIC_BASE_URL: 'http://127.0.0.1:1',
   });

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import postgres from 'postgres';
 
 /**
@@ -22,4 +25,13 @@ export async function benchDatabaseUrl(
       await admin.end();
     },
   };
+}
+
+/**
+ * A fresh DATA_DIR for a benchmark's Leadline, so its webhook journal is its own: the default
+ * (./data) would replay a developer's journal into the benchmark's database, or leave entries
+ * from the benchmark for the next `npm start`.
+ */
+export function benchDataDir(label: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `leadline-bench-${label}-`));
 }

@@ -10,7 +10,7 @@ import { createContext } from '../../src/context';
 import { loadConfig } from '../../src/shared/config';
 import { openDatabase } from '../../src/shared/db';
 import { createLogger } from '../../src/shared/logger';
-import { benchDatabaseUrl } from './database';
+import { benchDatabaseUrl, benchDataDir } from './database';
 import { BENCH_DNI_RATE_LIMIT, BENCH_PUBLIC_URL, scenarios } from './scenarios';
 
 function send(msg: unknown) {
@@ -69,6 +69,7 @@ async function main() {
     ...process.env,
     NODE_ENV: 'production',
     DATABASE_URL: bench?.url ?? '',
+    DATA_DIR: benchDataDir('http'),
     // The default level, whatever the caller's environment says.
     LOG_LEVEL: '',
     LEADLINE_ADMIN_KEY: process.env.LEADLINE_ADMIN_KEY ?? 'bench-admin-key-0123456789',
