@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { trackingNumbers } from '../../db/schema';
+import { createBatcher } from './session-batches';
 import type { Database, DbOrTx } from '../shared/db';
 
 export type TrackingNumberRow = typeof trackingNumbers.$inferSelect;
@@ -16,6 +17,25 @@ const DNI_SESSION_SQL = `
          expires_at as "expiresAt", exhausted, renewed
   from leadline_dni_session($1::uuid, $2::uuid, $3::text, $4::boolean, $5::int,
     $6::timestamptz, $7::jsonb)`;
+
+/** Several visitors' DNI steps in one statement (migration 0017); `idx` is each one's position. */
+const DNI_SESSIONS_SQL = `
+  select idx, session_id as "sessionId", visitor_id as "visitorId", campaign_id as "campaignId",
+         hold_seconds as "holdSeconds", number_id as "numberId", e164, shared,
+         expires_at as "expiresAt", exhausted, renewed
+  from leadline_dni_sessions($1::jsonb)`;
+
+/** What one DNI step is given (leadline_dni_session's arguments). */
+export interface TouchSessionArgs {
+  siteId: string;
+  campaignId: string;
+  visitorId: string | null;
+  newVisitorId: string;
+  newVisit: boolean;
+  maxHoldSeconds: number;
+  now: Date;
+  visit: VisitColumns;
+}
 
 /** The leases of one number around a moment, with their visits (for attributing a call). */
 const LEASES_AROUND_SQL = `
@@ -108,6 +128,47 @@ export function createNumbersRepo(database: Database) {
   /** Pool exhaustions this process has seen, per campaign: counted in memory, no extra query. */
   const exhaustions = new Map<string, number>();
 
+  const touched = (row: SessionTouch): SessionTouch => {
+    if (row.exhausted) exhaustions.set(row.campaignId, (exhaustions.get(row.campaignId) ?? 0) + 1);
+    return { ...row, expiresAt: new Date(row.expiresAt) };
+  };
+  const sessionRequest = (args: TouchSessionArgs) => ({
+    site: args.siteId,
+    campaign: args.campaignId,
+    visitor: args.visitorId,
+    newVisit: args.newVisit,
+    maxHold: args.maxHoldSeconds,
+    now: args.now.toISOString(),
+    visit: { ...args.visit, newVisitorId: args.newVisitorId },
+  });
+  // DNI steps that arrive while one is in flight go together (see session-batches.ts).
+  const sessionBatches = createBatcher<TouchSessionArgs, SessionTouch>({
+    maxBatch: 32,
+    maxInFlight: 2,
+    async runOne(args) {
+      const r = sessionRequest(args);
+      const [row] = await database.query<SessionTouch>(DNI_SESSION_SQL, [
+        r.site,
+        r.campaign,
+        r.visitor,
+        r.newVisit,
+        r.maxHold,
+        r.now,
+        JSON.stringify(r.visit),
+      ]);
+      if (!row) throw new Error('leadline_dni_session returned no row');
+      return touched(row);
+    },
+    async runMany(batch) {
+      const rows = await database.query<SessionTouch & { idx: number }>(DNI_SESSIONS_SQL, [
+        JSON.stringify(batch.map(sessionRequest)),
+      ]);
+      const answers: SessionTouch[] = [];
+      for (const { idx, ...row } of rows) answers[idx] = touched(row);
+      return answers;
+    },
+  });
+
   return {
     async insertNumber(row: NewNumber, ex: DbOrTx = db): Promise<TrackingNumberRow> {
       const [created] = await ex.insert(trackingNumbers).values(row).returning();
@@ -176,32 +237,7 @@ export function createNumbersRepo(database: Database) {
      * The whole DNI step in one round trip and one commit (see migration 0002): renew the visitor's
      * live session, or start one and lease the number idle longest, or share one when exhausted.
      */
-    async touchSession(args: {
-      siteId: string;
-      campaignId: string;
-      visitorId: string | null;
-      newVisitorId: string;
-      newVisit: boolean;
-      maxHoldSeconds: number;
-      now: Date;
-      visit: VisitColumns;
-    }): Promise<SessionTouch> {
-      const visit = { ...args.visit, newVisitorId: args.newVisitorId };
-      // Every new visitor runs this: a prepared statement, not a query built per request.
-      const [row] = await database.query<SessionTouch>(DNI_SESSION_SQL, [
-        args.siteId,
-        args.campaignId,
-        args.visitorId,
-        args.newVisit,
-        args.maxHoldSeconds,
-        args.now.toISOString(),
-        JSON.stringify(visit),
-      ]);
-      if (!row) throw new Error('leadline_dni_session returned no row');
-      if (row.exhausted)
-        exhaustions.set(row.campaignId, (exhaustions.get(row.campaignId) ?? 0) + 1);
-      return { ...row, expiresAt: new Date(row.expiresAt) };
-    },
+    touchSession: (args: TouchSessionArgs): Promise<SessionTouch> => sessionBatches.submit(args),
 
     /**
      * Applies renewals answered from a node's memory, in one statement (migration 0009's
