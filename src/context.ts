@@ -146,7 +146,12 @@ export function createContext(deps: ContextDeps) {
   // Sockets attach later (server.ts, tests): until then screen-pops go nowhere.
   const agentNotifier = createAgentNotifier();
   const decisions = createRoutingRepo(db, database.query);
-  const finishedCall = (c: CallRow) => ({
+  const finishedCall = (
+    c: Pick<
+      CallRow,
+      'fromNumber' | 'toNumber' | 'outcome' | 'endedAt' | 'callerCity' | 'callerState'
+    >,
+  ) => ({
     from: c.fromNumber,
     to: c.toNumber,
     outcome: c.outcome,
@@ -164,7 +169,7 @@ export function createContext(deps: ContextDeps) {
       return c ? finishedCall(c) : null;
     },
     callsOf: async (callSids) =>
-      new Map((await callsRepo.findCalls(callSids)).map((c) => [c.callSid, finishedCall(c)])),
+      new Map((await callsRepo.callersOf(callSids)).map((c) => [c.callSid, finishedCall(c)])),
     twilio: twilioCalls,
     notifyAgent: agentNotifier.notify,
     publicBaseUrl: config.publicBaseUrl,

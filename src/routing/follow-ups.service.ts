@@ -59,6 +59,8 @@ const callbackResultOf = (status: string): CallbackResult | undefined =>
 /** What an agent on a callback is on, in agents.on_call_sid (the leg's sid is not known yet). */
 const onCallbackKey = (callSid: string) => `follow-up:${callSid}`;
 
+/** Changes this close together share one broadcast of the lists (a burst of missed calls). */
+const BROADCAST_DELAY_MS = 250;
 /** How many pending follow-ups a console lists. */
 const LIST_LIMIT = 100;
 
@@ -99,17 +101,16 @@ export function createFollowUpService(deps: FollowUpServiceDeps) {
   /** The list items of some follow-ups: two reads whatever the list's length. */
   async function describe(rows: FollowUpRow[]) {
     const sids = rows.map((f) => f.callSid);
-    const [decided, calls] = await Promise.all([
-      decisions.findMany(sids),
+    const [names, calls] = await Promise.all([
+      decisions.campaignNamesOf(sids),
       deps.callsOf(sids).catch(() => new Map<string, FinishedCall>()),
     ]);
-    const plans = new Map(decided.map((d) => [d.callSid, d.plan]));
     return rows.map((f) => {
       const call = calls.get(f.callSid);
       return {
         callSid: f.callSid,
         state: f.state,
-        campaign: { id: f.campaignId, name: plans.get(f.callSid)?.campaignName ?? null },
+        campaign: { id: f.campaignId, name: names.get(f.callSid) ?? null },
         caller: {
           number: call?.from ?? null,
           city: call?.city ?? null,
@@ -140,12 +141,23 @@ export function createFollowUpService(deps: FollowUpServiceDeps) {
     }
   }
   /**
-   * One broadcast at a time: changes while one runs are sent by a single one after it, so a burst
-   * of missed calls does not read the lists once per call, all at once.
+   * One broadcast at a time, a moment after the first change: the changes of that moment, and any
+   * while one runs, are sent together, so a burst of missed calls reads and sends the lists (up
+   * to 100 items to every agent) a few times, not once per call and all at once.
    */
+  let scheduled: Promise<void> | undefined;
   let broadcasting: Promise<void> | undefined;
   let again = false;
   function broadcastQuietly(): Promise<void> {
+    scheduled ??= new Promise<void>((resolve) => {
+      setTimeout(resolve, BROADCAST_DELAY_MS).unref();
+    }).then(() => {
+      scheduled = undefined;
+      return sendLists();
+    });
+    return scheduled;
+  }
+  function sendLists(): Promise<void> {
     if (broadcasting) {
       again = true;
       return broadcasting;

@@ -42,6 +42,18 @@ export function createRoutingRepo(db: DbOrTx, query?: Database['query']) {
       const [row] = await db.select().from(callRouting).where(eq(callRouting.callSid, callSid));
       return row;
     },
+    /** The campaign name each of some calls was routed under (from the stored plan), by sid. */
+    async campaignNamesOf(callSids: string[]): Promise<Map<string, string | null>> {
+      if (callSids.length === 0) return new Map();
+      const rows = await db
+        .select({
+          callSid: callRouting.callSid,
+          name: sql<string | null>`${callRouting.plan} ->> 'campaignName'`,
+        })
+        .from(callRouting)
+        .where(inArray(callRouting.callSid, callSids));
+      return new Map(rows.map((r) => [r.callSid, r.name]));
+    },
     findMany: (callSids: string[]): Promise<CallRoutingRow[]> =>
       callSids.length === 0
         ? Promise.resolve([])
