@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { trackingNumbers } from '../../db/schema';
-import { createBatcher } from './session-batches';
+import { createBatcher } from '../shared/batcher';
 import type { Database, DbOrTx } from '../shared/db';
 
 export type TrackingNumberRow = typeof trackingNumbers.$inferSelect;

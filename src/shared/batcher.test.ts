@@ -1,4 +1,4 @@
-import { createBatcher } from './session-batches';
+import { createBatcher } from './batcher';
 
 /** A gate the test opens by hand, so batches form while one is in flight. */
 function gate() {

@@ -1,7 +1,7 @@
 /**
- * Gathers DNI steps into batches: while a batch is in flight, requests that arrive wait for the
- * next one, so a busy node sends one statement (one commit) for many visitors and an idle node
- * sends each request at once, with no added delay. A batch that fails is retried one request at
+ * Gathers database writes into batches: while a batch is in flight, requests that arrive wait for
+ * the next one, so a busy node sends one statement (one commit) for many requests and an idle
+ * node sends each request at once, with no added delay (DNI steps, routing decisions). A batch that fails is retried one request at
  * a time, so one request's failure (or a rare lock-order abort) is that request's alone.
  */
 export interface BatcherOptions<In, Out> {
