@@ -1,67 +1,46 @@
-import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { createTestContext, type TestContext } from './support/context';
+import type { TestContext } from './support/context';
+import {
+  signInAvailableAgent,
+  startConsoleServer,
+  type ConsoleServer,
+} from './support/agent-console';
 import { buildTrackedCampaign, postSignedWebhook, visitorHoldingNumber } from './support/factories';
 import { TEST_ACCOUNT_SID } from './support/twilio';
 import { createTestBrowser, describeInBrowser } from './support/dni-browser';
-import { attachAgentSockets, type AgentSockets } from '../src/routing/agent-sockets';
 
 /** Screenshots land here (a CI job may keep them as artifacts). */
 const ARTIFACTS = process.env.TEST_ARTIFACTS_DIR ?? path.join(os.tmpdir(), 'leadline-artifacts');
 
 describeInBrowser('agent console (/agent) in Chromium', () => {
   const browser = createTestBrowser();
+  let s: ConsoleServer;
   let t: TestContext;
-  let server: http.Server;
-  let sockets: AgentSockets;
-  let baseUrl: string;
 
   beforeAll(async () => {
-    t = await createTestContext({ twilio: true });
-    server = http.createServer(t.app);
-    sockets = attachAgentSockets(server, t.ctx);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    s = await startConsoleServer();
+    ({ t } = s);
     await browser.launch();
     fs.mkdirSync(ARTIFACTS, { recursive: true });
   }, 60_000);
   afterAll(async () => {
     await browser.close();
-    await sockets.close();
-    await new Promise((resolve) => server.close(resolve));
-    await t.close();
+    await s.close();
   });
 
   it('signs in, goes available, shows the caller’s card escaping what the visit carried, sets a disposition the API shows, and works a missed call’s follow-up', async () => {
     const { site, campaign } = await buildTrackedCampaign(t.ctx);
-    const agent = await request(t.app)
-      .post('/api/v1/agents')
-      .set('Authorization', t.admin)
-      .send({
-        name: 'Console',
-        phone: '+13035550901',
-        zip: '80202',
-        timezone: 'America/Denver',
-        campaignIds: [campaign.id],
-      })
-      .expect(201);
-
     const page = await browser.openPage();
-    await page.goto(`${baseUrl}/agent`);
-    await page.fill('#token', agent.body.token);
-    await page.click('button[type=submit]');
-    await page.waitForFunction(
-      () => document.getElementById('connection')?.textContent === 'connected',
-    );
-    await page.click('#available');
-    for (let i = 0; i < 50; i++) {
-      if ((await t.ctx.agents.get(agent.body.id)).presence === 'available') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await signInAvailableAgent(s, page, {
+      name: 'Console',
+      phone: '+13035550901',
+      zip: '80202',
+      timezone: 'America/Denver',
+      campaignIds: [campaign.id],
+    });
     await page.screenshot({ path: path.join(ARTIFACTS, 'agent-console-available.png') });
 
     const hostile = '<img src=x onerror="window.__xss=1">';

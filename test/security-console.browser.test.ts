@@ -1,8 +1,10 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { attachAgentSockets, type AgentSockets } from '../src/routing/agent-sockets';
-import { createTestContext, type TestContext } from './support/context';
+import type { TestContext } from './support/context';
+import {
+  signInAvailableAgent,
+  startConsoleServer,
+  type ConsoleServer,
+} from './support/agent-console';
 import { createTestBrowser, describeInBrowser } from './support/dni-browser';
 import { buildTrackedCampaign, postSignedWebhook, visitorHoldingNumber } from './support/factories';
 import { TEST_ACCOUNT_SID } from './support/twilio';
@@ -15,54 +17,31 @@ const SQL = `Robert'); DROP TABLE call_dispositions;--`;
 
 describeInBrowser('stored script and SQL payloads in the agent console (/agent)', () => {
   const browser = createTestBrowser();
+  let s: ConsoleServer;
   let t: TestContext;
-  let server: http.Server;
-  let sockets: AgentSockets;
-  let baseUrl: string;
 
   beforeAll(async () => {
-    t = await createTestContext({ twilio: true });
-    server = http.createServer(t.app);
-    sockets = attachAgentSockets(server, t.ctx);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    s = await startConsoleServer();
+    ({ t } = s);
     await browser.launch();
   }, 60_000);
   afterAll(async () => {
     await browser.close();
-    await sockets.close();
-    await new Promise((resolve) => server.close(resolve));
-    await t.close();
+    await s.close();
   });
 
   it('shows every stored field as text and keeps a hostile disposition note byte for byte', async () => {
     const { site, campaign } = await buildTrackedCampaign(t.ctx, {
       campaign: { name: `Spring ${SCRIPT}` },
     });
-    const agent = await request(t.app)
-      .post('/api/v1/agents')
-      .set('Authorization', t.admin)
-      .send({
-        name: `Agent ${IMG}`,
-        phone: '+13035550911',
-        zip: '80202',
-        timezone: 'America/Denver',
-        campaignIds: [campaign.id],
-      })
-      .expect(201);
-
     const page = await browser.openPage();
-    await page.goto(`${baseUrl}/agent`);
-    await page.fill('#token', agent.body.token);
-    await page.click('button[type=submit]');
-    await page.waitForFunction(
-      () => document.getElementById('connection')?.textContent === 'connected',
-    );
-    await page.click('#available');
-    for (let i = 0; i < 50; i++) {
-      if ((await t.ctx.agents.get(agent.body.id)).presence === 'available') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await signInAvailableAgent(s, page, {
+      name: `Agent ${IMG}`,
+      phone: '+13035550911',
+      zip: '80202',
+      timezone: 'America/Denver',
+      campaignIds: [campaign.id],
+    });
 
     // The visit and the call carry payloads in every field the card shows.
     const q = new URLSearchParams({
