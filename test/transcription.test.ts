@@ -252,9 +252,13 @@ describe('key terms in the score', () => {
       'And how much is a quote, roughly?',
     ]);
 
+    // Utterances may arrive in any order and each one rescores the call: wait for the score that
+    // has read the whole transcript (an earlier one may have seen only some of it).
     const score = await scoreWhen(
       placed.callSid,
-      (s) => s.explanation.some((e) => e.rule === 'asked-price'),
+      (s) =>
+        s.explanation.some((e) => e.rule === 'asked-price') &&
+        s.explanation.some((e) => e.rule === 'wants-appointment'),
       'the key-term score',
     );
     expect(score.explanation.find((e) => e.rule === 'wants-appointment')).toMatchObject({
