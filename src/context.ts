@@ -145,7 +145,7 @@ export function createContext(deps: ContextDeps) {
   const agents = createAgentService({ repo: agentsRepo, clock, onChange: agentPool.changed });
   // Sockets attach later (server.ts, tests): until then screen-pops go nowhere.
   const agentNotifier = createAgentNotifier();
-  const decisions = createRoutingRepo(db, database.query);
+  const decisions = createRoutingRepo(database);
   const finishedCall = (
     c: Pick<
       CallRow,

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import { callDispositions, callRouting, followUps, type StoredAttempt } from '../../db/schema';
-import type { Database, DbOrTx } from '../shared/db';
+import type { Database } from '../shared/db';
 
 export type CallRoutingRow = typeof callRouting.$inferSelect;
 export type NewCallRouting = typeof callRouting.$inferInsert;
@@ -16,19 +16,16 @@ const INSERT_DECISION_SQL = `
 
 const jsonOrNull = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
-/**
- * call_routing: one decision per call, with its candidates and every attempt. With the database's
- * prepared-statement runner, the per-call insert skips building its query each time.
- */
-export function createRoutingRepo(db: DbOrTx, query?: Database['query']) {
+/** call_routing: one decision per call, with its candidates and every attempt. */
+export function createRoutingRepo(database: Database) {
+  const { db } = database;
   return {
-    /** Stores the first decision; a retried webhook for the same call keeps the first one. */
+    /**
+     * Stores the first decision; a retried webhook for the same call keeps the first one. Every
+     * incoming call stores one, so it is a prepared statement rather than a query built per call.
+     */
     async insert(row: NewCallRouting): Promise<void> {
-      if (!query) {
-        await db.insert(callRouting).values(row).onConflictDoNothing();
-        return;
-      }
-      await query(INSERT_DECISION_SQL, [
+      await database.query(INSERT_DECISION_SQL, [
         row.callSid,
         row.campaignId ?? null,
         jsonOrNull(row.callerPlace),
