@@ -111,27 +111,42 @@ const encode = (col: PgColumn, value: unknown) =>
 const firstEventCols = EVENT_KEYS.map((k) => eventColumns[k] as PgColumn);
 const firstCallCols = FIRST_CALL_KEYS.map((k) => callColumns[k] as PgColumn);
 /**
- * Fixed text, so the driver prepares it once: a call's first event and its row in one statement.
- * Built from the drizzle schema, so it follows the columns' names and types.
+ * A caller's earlier calls: all of them, and those since the repeat window began. The arguments
+ * are the placeholders ($n) that the statement using it binds to the caller, the call's start and
+ * the window's start.
  */
+const callerHistorySql = (from: string, before: string, windowStart: string) => `
+  select count(*)::int as total,
+         count(*) filter (where started_at >= ${windowStart}::timestamptz)::int as recent
+  from calls
+  where from_number = ${from} and parent_call_sid is null and spam = false
+    and started_at < ${before}::timestamptz`;
+
+const CALLER_HISTORY_SQL = callerHistorySql('$1', '$2', '$3');
+
+/** The placeholders after the event's and the call's: whether to read history, and for whom. */
 const HISTORY_PARAMS = firstEventCols.length + firstCallCols.length;
-/** With $H1 true, the call's first-time flag and previous-call count come from `h`, not params. */
+const readHistory = `$${HISTORY_PARAMS + 1}`;
+const historyFrom = `$${HISTORY_PARAMS + 2}`;
+const historyBefore = `$${HISTORY_PARAMS + 3}`;
+const historyWindow = `$${HISTORY_PARAMS + 4}`;
+/** When history is read, the call's first-time flag and previous-call count come from `h`. */
 const firstCallValues = firstCallCols.map((c, i) => {
   const p = `$${i + 1 + firstEventCols.length}::${c.getSQLType()}`;
   if (c.name === 'first_time')
-    return `case when $${HISTORY_PARAMS + 1}::boolean then (select recent = 0 from h) else ${p} end`;
+    return `case when ${readHistory}::boolean then (select recent = 0 from h) else ${p} end`;
   if (c.name === 'previous_calls')
-    return `case when $${HISTORY_PARAMS + 1}::boolean then (select total from h) else ${p} end`;
+    return `case when ${readHistory}::boolean then (select total from h) else ${p} end`;
   return p;
 });
+/**
+ * Fixed text, so the driver prepares it once: a call's first event and its row in one statement,
+ * with the caller's history read by the same statement when asked. Built from the drizzle schema,
+ * so it follows the columns' names and types.
+ */
 const FIRST_EVENT_SQL = `
-  with h as (
-    select count(*)::int as total,
-           count(*) filter (where started_at >= $${HISTORY_PARAMS + 4}::timestamptz)::int as recent
-    from calls
-    where $${HISTORY_PARAMS + 1}::boolean and from_number = $${HISTORY_PARAMS + 2}
-      and parent_call_sid is null and spam = false
-      and started_at < $${HISTORY_PARAMS + 3}::timestamptz
+  with h as (${callerHistorySql(historyFrom, historyBefore, historyWindow)}
+    and ${readHistory}::boolean
   ), ev as (
     insert into call_events (${names(firstEventCols)}) values (${placeholders(firstEventCols, 0)})
     on conflict (dedupe_key) do nothing
@@ -150,14 +165,6 @@ export interface CallerHistoryQuery {
   before: Date;
   windowStart: Date;
 }
-
-/** A caller's earlier calls: all of them, and those since the repeat window began. */
-const CALLER_HISTORY_SQL = `
-  select count(*)::int as total,
-         count(*) filter (where started_at >= $3::timestamptz)::int as recent
-  from calls
-  where from_number = $1 and parent_call_sid is null and spam = false
-    and started_at < $2::timestamptz`;
 
 /** What the attribution report may group calls by. */
 export type AttributionGroup =

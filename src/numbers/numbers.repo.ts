@@ -10,20 +10,19 @@ type NewNumber = typeof trackingNumbers.$inferInsert;
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const uid = (id: string) => sql`${id}::uuid`;
 
-/** The DNI step (migration 0009's leadline_dni_session): renew, lease or share, in one statement. */
+/** What a DNI step answers, as SessionTouch names it. */
+const SESSION_TOUCH_COLUMNS = `session_id as "sessionId", visitor_id as "visitorId",
+  campaign_id as "campaignId", hold_seconds as "holdSeconds", number_id as "numberId", e164,
+  shared, expires_at as "expiresAt", exhausted, renewed`;
+
+/** The DNI step (leadline_dni_session, migration 0016): renew, lease or share, in one statement. */
 const DNI_SESSION_SQL = `
-  select session_id as "sessionId", visitor_id as "visitorId", campaign_id as "campaignId",
-         hold_seconds as "holdSeconds", number_id as "numberId", e164, shared,
-         expires_at as "expiresAt", exhausted, renewed
+  select ${SESSION_TOUCH_COLUMNS}
   from leadline_dni_session($1::uuid, $2::uuid, $3::text, $4::boolean, $5::int,
     $6::timestamptz, $7::jsonb)`;
 
 /** Several visitors' DNI steps in one statement (migration 0017); `idx` is each one's position. */
-const DNI_SESSIONS_SQL = `
-  select idx, session_id as "sessionId", visitor_id as "visitorId", campaign_id as "campaignId",
-         hold_seconds as "holdSeconds", number_id as "numberId", e164, shared,
-         expires_at as "expiresAt", exhausted, renewed
-  from leadline_dni_sessions($1::jsonb)`;
+const DNI_SESSIONS_SQL = `select idx, ${SESSION_TOUCH_COLUMNS} from leadline_dni_sessions($1::jsonb)`;
 
 /** What one DNI step is given (leadline_dni_session's arguments). */
 export interface TouchSessionArgs {
@@ -141,7 +140,7 @@ export function createNumbersRepo(database: Database) {
     now: args.now.toISOString(),
     visit: { ...args.visit, newVisitorId: args.newVisitorId },
   });
-  // DNI steps that arrive while one is in flight go together (see session-batches.ts).
+  // DNI steps that arrive while one is in flight go together (see shared/batcher.ts).
   const sessionBatches = createBatcher<TouchSessionArgs, SessionTouch>({
     maxBatch: 32,
     maxInFlight: 2,
@@ -234,8 +233,9 @@ export function createNumbersRepo(database: Database) {
     },
 
     /**
-     * The whole DNI step in one round trip and one commit (see migration 0002): renew the visitor's
-     * live session, or start one and lease the number idle longest, or share one when exhausted.
+     * The whole DNI step in one round trip and one commit (leadline_dni_session): renew the
+     * visitor's live session, or start one and lease the number idle longest, or share one when
+     * exhausted. Steps that arrive together share the round trip and the commit.
      */
     touchSession: (args: TouchSessionArgs): Promise<SessionTouch> => sessionBatches.submit(args),
 
