@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { IpPlace } from '../geo/ip-location';
 import type { Clock } from '../shared/clock';
 import { ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
@@ -20,16 +21,7 @@ export interface DniDeps {
   /** Renewals answered from memory and written in batches (defaults: DEFAULT_RENEWAL_OPTIONS). */
   renewals?: Partial<RenewalOptions>;
   /** Where an IP address is, coarse enough to keep with a visit (~10 km); null when unknown. */
-  locateIp?: (ip: string) => Promise<VisitorPlace | null>;
-}
-
-/** A visitor's place from their IP address, as stored on a new session. */
-export interface VisitorPlace {
-  city: string | null;
-  region: string | null;
-  country: string | null;
-  lat: number;
-  lon: number;
+  locateIp?: (ip: string) => Promise<IpPlace | null>;
 }
 
 export interface SessionAnswer {

@@ -8,6 +8,8 @@ import type { Logger } from './logger';
 const SANE_REQUEST_ID = /^[\w.-]{1,64}$/;
 /** Public hot paths (one request per page view): their successes log at debug, not info. */
 const QUIET_PATHS = new Set(['/dni.js', '/dni/v1/sessions']);
+/** A request URL without its query string. */
+const pathOf = (url: string | undefined) => (url ?? '').split('?')[0] ?? '';
 
 /**
  * Gives each request an id (kept from X-Request-Id when sane, else a random UUID), echoes it in
@@ -43,13 +45,12 @@ export function requestContext(logger: Logger): RequestHandler {
     autoLogging: {
       ignore: (req) =>
         req.url === '/health' ||
-        (!logger.isLevelEnabled('debug') && QUIET_PATHS.has((req.url ?? '').split('?')[0] ?? '')),
+        (!logger.isLevelEnabled('debug') && QUIET_PATHS.has(pathOf(req.url))),
     },
     customLogLevel: function levelOf(req, res, err) {
       if (err || res.statusCode >= 500) return 'error';
       if (res.statusCode >= 400) return 'warn';
-      const pathname = (req.url ?? '').split('?')[0] ?? '';
-      return QUIET_PATHS.has(pathname) ? 'debug' : 'info';
+      return QUIET_PATHS.has(pathOf(req.url)) ? 'debug' : 'info';
     },
   }) as unknown as RequestHandler;
 }
