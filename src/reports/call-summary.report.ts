@@ -1,3 +1,4 @@
+import { localDate } from '../geo/local-time';
 import type { CallService } from '../calls/calls.service';
 import type { Clock } from '../shared/clock';
 import { ValidationError } from '../shared/errors';
@@ -26,25 +27,6 @@ export const SUMMARY_MAX_DAYS = 366;
  * calls and say so with `complete: false`, rather than let one request read without bound.
  */
 export const SUMMARY_MAX_CALLS = 20_000;
-
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The calendar date (YYYY-MM-DD) of `at` in an IANA time zone. */
-export function localDate(at: Date, timeZone: string): string {
-  let fmt = dateFormats.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    dateFormats.set(timeZone, fmt);
-  }
-  const parts = fmt.formatToParts(at);
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
-}
 
 /** Every calendar date from `first` to `last` (YYYY-MM-DD, inclusive). */
 function datesBetween(first: string, last: string): string[] {
