@@ -20,6 +20,23 @@ import type {
 import { dial, record, type CallContext, type CallState, type Step } from './verbs';
 
 /** What the simulator gives each call it plays. */
+
+/** What the receiver answered to one webhook, as the test or demo reads it back. */
+export function deliveryOf(
+  req: SignedWebhook,
+  res: { status: number; text: string },
+  duplicate = false,
+): Delivery {
+  return {
+    kind: req.kind,
+    path: req.path,
+    params: req.params,
+    status: res.status,
+    responseText: res.text,
+    duplicate,
+  };
+}
+
 export interface CallEnvironment {
   accountSid: string;
   hooks: NumberHooks;
@@ -66,14 +83,7 @@ export async function playCall(
       headers: req.headers,
       body: req.body,
     });
-    deliveries.push({
-      kind: req.kind,
-      path: req.path,
-      params: req.params,
-      status: res.status,
-      responseText: res.text,
-      duplicate,
-    });
+    deliveries.push(deliveryOf(req, res, duplicate));
     return res;
   }
 

@@ -3,7 +3,7 @@
  * plays it: ring `To`; if they answer, fetch `Url` (signed) and follow its TwiML; report progress
  * to `StatusCallback` for the events asked for. Leadline's follow-up callbacks are such calls.
  */
-import { playCall, type CallEnvironment } from './call';
+import { deliveryOf, playCall, type CallEnvironment } from './call';
 import { legParams, placeFromZip, progressParams, type LegIdentity } from './params';
 import { planDial } from './timeline';
 import type { CallOutcome, Delivery, PlacedCall } from './types';
@@ -88,14 +88,7 @@ export async function playOutboundCall(
       at,
     );
     const res = await env.send(req);
-    deliveries.push({
-      kind: req.kind,
-      path: req.path,
-      params: req.params,
-      status: res.status,
-      responseText: res.text,
-      duplicate: false,
-    });
+    deliveries.push(deliveryOf(req, res));
   }
 
   if (events.has('initiated')) await progress('initiated', plan.initiatedAt);
