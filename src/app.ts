@@ -38,7 +38,12 @@ const FAVICON_SVG =
 /** Wires every feature into one express app; listening is server.ts's job. */
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
+  /** The database ping /health is waiting on, if any (see pingOnce). */
+  let pingInFlight: Promise<void> | undefined;
   app.disable('x-powered-by');
+  // Responses here are dynamic (leases, TwiML, API reads): hashing each body for an ETag costs
+  // time on every request and no client revalidates them. dni.js and pages carry their own.
+  app.set('etag', false);
   app.set('trust proxy', ctx.config.TRUST_PROXY);
   app.use(requestContext(ctx.logger));
   app.use(ctx.metrics.middleware());
@@ -59,6 +64,36 @@ export function createApp(ctx: AppContext): express.Express {
     }
     securityHeaders(req, res, next);
   });
+  // The machine-facing hot paths first (a DNI session per page view, Twilio's webhooks per call),
+  // so their requests do not walk every page and API route before reaching their own.
+  app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
+  // Before twilioRoutes, whose /twilio middleware would otherwise parse and check it first.
+  app.use(
+    transcriptionRoutes(ctx.transcripts, {
+      authToken: ctx.config.twilioAuthToken,
+      publicBaseUrl: ctx.config.publicBaseUrl,
+    }),
+  );
+  // Before twilioRoutes, whose /twilio middleware would otherwise parse and check it first.
+  app.use(
+    followUpTwilioRoutes(ctx.followUps, {
+      authToken: ctx.config.twilioAuthToken,
+      publicBaseUrl: ctx.config.publicBaseUrl,
+    }),
+  );
+  app.use(
+    whisperRoutes(ctx.routing, {
+      authToken: ctx.config.twilioAuthToken,
+      publicBaseUrl: ctx.config.publicBaseUrl,
+    }),
+  );
+  app.use(
+    twilioRoutes(ctx.webhooks, {
+      authToken: ctx.config.twilioAuthToken,
+      publicBaseUrl: ctx.config.publicBaseUrl,
+    }),
+  );
+
   // The demo's sample page at / stands in for a customer's site and carries one inline script
   // (the "simulate a call" button); it alone may run inline script. JSON and TwiML need no more.
   app.get(
@@ -92,34 +127,6 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(dniScriptRoutes());
   app.use(agentConsoleRoutes());
   app.use(dashboardRoutes());
-  app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
-  // Before twilioRoutes, whose /twilio middleware would otherwise parse and check it first.
-  app.use(
-    transcriptionRoutes(ctx.transcripts, {
-      authToken: ctx.config.twilioAuthToken,
-      publicBaseUrl: ctx.config.publicBaseUrl,
-    }),
-  );
-  // Before twilioRoutes, whose /twilio middleware would otherwise parse and check it first.
-  app.use(
-    followUpTwilioRoutes(ctx.followUps, {
-      authToken: ctx.config.twilioAuthToken,
-      publicBaseUrl: ctx.config.publicBaseUrl,
-    }),
-  );
-  app.use(
-    whisperRoutes(ctx.routing, {
-      authToken: ctx.config.twilioAuthToken,
-      publicBaseUrl: ctx.config.publicBaseUrl,
-    }),
-  );
-  app.use(
-    twilioRoutes(ctx.webhooks, {
-      authToken: ctx.config.twilioAuthToken,
-      publicBaseUrl: ctx.config.publicBaseUrl,
-    }),
-  );
-
   app.use(demoRoutes(ctx.demo));
 
   const api = express.Router();
@@ -152,10 +159,21 @@ export function createApp(ctx: AppContext): express.Express {
     res.type('image/svg+xml').send(FAVICON_SVG);
   }
 
+  /**
+   * One database ping at a time: health checks that arrive while one is in flight share its
+   * answer (at most HEALTH_PING_MS old) instead of each adding a round trip of its own.
+   */
+  function pingOnce(): Promise<void> {
+    // Bounded, so /health answers (503) even while the database hangs rather than refuses.
+    pingInFlight ??= withDeadline(ctx.database.ping(), HEALTH_PING_MS).finally(() => {
+      pingInFlight = undefined;
+    });
+    return pingInFlight;
+  }
+
   async function health(req: Request, res: Response) {
     try {
-      // Bounded, so /health answers (503) even while the database hangs rather than refuses.
-      await withDeadline(ctx.database.ping(), HEALTH_PING_MS);
+      await pingOnce();
       res.json({ status: 'ok', database: ctx.database.kind });
     } catch (err) {
       req.log.error({ err }, 'health check: database unreachable');

@@ -6,17 +6,39 @@ import { AppError, NotFoundError, RateLimitedError } from './errors';
 import type { Logger } from './logger';
 
 const SANE_REQUEST_ID = /^[\w.-]{1,64}$/;
-/** Public hot paths (one request per page view): their successes log at debug, not info. */
+/**
+ * Machine-facing hot paths: the swap script and its session call (one request per page view), and
+ * Twilio's webhooks (several per call, each stored with all its parameters in call_events, which
+ * is their record). Their successes log at debug, not info; failures are logged by errorHandler.
+ */
 const QUIET_PATHS = new Set(['/dni.js', '/dni/v1/sessions']);
+const QUIET_PREFIX = '/twilio/';
 /** A request URL without its query string. */
 const pathOf = (url: string | undefined) => (url ?? '').split('?')[0] ?? '';
+const isQuiet = (url: string | undefined) => {
+  const path = pathOf(url);
+  return QUIET_PATHS.has(path) || path.startsWith(QUIET_PREFIX);
+};
+
+/** The request's id: X-Request-Id when sane, else a random UUID; echoed in X-Request-Id. */
+function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers['x-request-id'];
+  const id =
+    typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
 
 /**
  * Gives each request an id (kept from X-Request-Id when sane, else a random UUID), echoes it in
  * X-Request-Id, and a child logger `req.log` bound to it; logs each response once it is sent.
+ *
+ * Below debug, the quiet paths' successes are not logged at all, so pino-http does not follow
+ * them: its two child loggers per request were the largest per-request cost of those endpoints.
+ * Their `req.log` is made only when something (an error) is logged.
  */
 export function requestContext(logger: Logger): RequestHandler {
-  return pinoHttp({
+  const followed = pinoHttp({
     logger,
     quietReqLogger: true,
     customAttributeKeys: { reqId: 'reqId' },
@@ -32,27 +54,34 @@ export function requestContext(logger: Logger): RequestHandler {
         return { statusCode: res.statusCode };
       },
     },
-    genReqId: function requestIdOf(req, res) {
-      const incoming = req.headers['x-request-id'];
-      const id =
-        typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
+    genReqId: requestIdOf,
     // Load balancers poll /health every few seconds: logging it would drown everything else.
-    // The public hot paths log their successes at debug only; below debug they are not followed
-    // at all (errors on them are still logged, by errorHandler, through req.log).
-    autoLogging: {
-      ignore: (req) =>
-        req.url === '/health' ||
-        (!logger.isLevelEnabled('debug') && QUIET_PATHS.has(pathOf(req.url))),
-    },
+    autoLogging: { ignore: (req) => req.url === '/health' },
     customLogLevel: function levelOf(req, res, err) {
       if (err || res.statusCode >= 500) return 'error';
       if (res.statusCode >= 400) return 'warn';
-      return QUIET_PATHS.has(pathOf(req.url)) ? 'debug' : 'info';
+      return isQuiet(req.url) ? 'debug' : 'info';
     },
   }) as unknown as RequestHandler;
+
+  return function requestLog(req, res, next) {
+    if (logger.isLevelEnabled('debug') || !isQuiet(req.url)) {
+      followed(req, res, next);
+      return;
+    }
+    const id = requestIdOf(req, res);
+    req.id = id;
+    let log: Logger | undefined;
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      enumerable: true,
+      get: () => (log ??= logger.child({ reqId: id })),
+      set: (value: Logger) => {
+        log = value;
+      },
+    });
+    next();
+  };
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
