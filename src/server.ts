@@ -27,7 +27,11 @@ async function main(): Promise<void> {
       'demo mode: no Twilio credentials, so Leadline sells fictional numbers and plays simulated calls',
     );
   }
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
   const ctx = createContext({ config, database, logger });
 
   const bootstrapKey = await ctx.keys.ensureBootstrapAdmin();

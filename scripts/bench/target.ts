@@ -77,7 +77,11 @@ async function main() {
     // The one change from production: a single load client must not hit the per-IP limit.
     DNI_RATE_LIMIT_PER_MINUTE: String(BENCH_DNI_RATE_LIMIT),
   });
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: null, poolSize: 10 });
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: null,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
   const ctx = createContext({ config, database, logger: createLogger(config.LOG_LEVEL) });
   await ctx.start();
   const seeded: Record<string, unknown> = {};

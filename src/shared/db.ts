@@ -51,9 +51,12 @@ export interface OpenOptions {
   url?: string;
   /** Where PGlite keeps its files; null keeps it in memory. */
   dataDir?: string | null;
-  /** Connection pool size for postgres. */
+  /** Connection pool size for postgres (DATABASE_POOL_SIZE). */
   poolSize?: number;
 }
+
+/** PostgreSQL connections per node unless DATABASE_POOL_SIZE says otherwise (see config.ts). */
+export const DEFAULT_POOL_SIZE = 4;
 
 function resultRows<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
@@ -78,7 +81,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       await migrator.end();
     }
     const client = postgres(opts.url, {
-      max: opts.poolSize ?? 10,
+      max: opts.poolSize ?? DEFAULT_POOL_SIZE,
       onnotice: () => undefined,
       connection: { application_name: 'leadline' },
     });
