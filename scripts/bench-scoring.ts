@@ -26,7 +26,11 @@ export async function benchScoring(opts: { calls?: number; timeoutMs?: number } 
     LEADLINE_ADMIN_KEY: 'bench-admin-key-0123456789',
     PUBLIC_BASE_URL: 'http://127.0.0.1:1',
   });
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: null });
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: null,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
   // Logs are written and dropped, as a log shipper would read them.
   const sink = { write: (_line: string) => undefined };
   const ctx = createContext({ config, database, logger: createLogger(config.LOG_LEVEL, sink) });

@@ -35,8 +35,11 @@ export const BENCH_DNI_RATE_LIMIT = 100_000_000;
 export const NEW_LEASE_HOLD_SECONDS = 0;
 
 const BENCH_ORIGIN = 'https://bench.leadline.test';
-/** The bench target's PUBLIC_BASE_URL: webhooks are signed for it. */
-export const BENCH_PUBLIC_URL = 'http://127.0.0.1:1';
+/**
+ * The bench target's PUBLIC_BASE_URL: webhooks are signed for it. Like a production address it
+ * names no port (twilio's signature check tries the URL without a port first).
+ */
+export const BENCH_PUBLIC_URL = 'https://leadline.bench.test';
 
 async function benchCampaign(ctx: AppContext, name: string, poolSize: number, holdSeconds = 1800) {
   const site = await ctx.campaigns.createSite({

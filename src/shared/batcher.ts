@@ -1,8 +1,9 @@
 /**
  * Gathers database writes into batches: while a batch is in flight, requests that arrive wait for
  * the next one, so a busy node sends one statement (one commit) for many requests and an idle
- * node sends each request at once, with no added delay (DNI steps, routing decisions). A batch that fails is retried one request at
- * a time, so one request's failure (or a rare lock-order abort) is that request's alone.
+ * node sends each request at once, with no added delay (DNI steps). A batch that fails is retried
+ * one request at a time, so one request's failure (or a rare lock-order abort) is that request's
+ * alone. (Routing decisions were tried this way too, and measured no faster than one each.)
  */
 export interface BatcherOptions<In, Out> {
   /** Runs several requests in one statement; answers in the same order. */
