@@ -176,6 +176,25 @@ describe('job queue', () => {
       .expect(404);
   });
 
+  it('works a backlog batch after batch without sleeping a polling interval between them', async () => {
+    // Polls 30 s apart, two jobs a batch: six jobs queued while the first batch is held.
+    const q = queue({ pollingIntervalSeconds: 30, concurrency: 2 });
+    const done: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    q.handle('call.score', async ({ callSid }) => {
+      if (done.length === 0) await held;
+      done.push(callSid);
+    });
+    await q.start();
+    const sids = Array.from({ length: 6 }, sid);
+    for (const callSid of sids) await q.enqueue('call.score', { callSid });
+    release();
+    // Without fetching again after a full batch, the rest would wait for the next poll (30 s).
+    await waitFor(() => (done.length === sids.length ? true : undefined), 'the backlog', 10_000);
+    expect([...done].sort()).toEqual([...sids].sort());
+  });
+
   it('never runs one job twice when two queue instances share the database', async () => {
     const runs: { callSid: string; by: string }[] = [];
     const worker =

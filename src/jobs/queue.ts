@@ -132,12 +132,13 @@ export function createJobQueue(deps: JobQueueDeps) {
       if (started) return;
       await boss.start();
       await ensureQueues();
+      const batchSize = deps.concurrency ?? 5;
       for (const name of handlers.keys()) {
         const workerId = await boss.work(
           name,
           {
             includeMetadata: true,
-            batchSize: deps.concurrency ?? 5,
+            batchSize,
             pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2,
           },
           async (batch: PgBoss.JobWithMetadata<unknown>[]) => {
@@ -148,6 +149,10 @@ export function createJobQueue(deps: JobQueueDeps) {
                 runJob(name, job).catch((err: unknown) => boss.fail(name, job.id, err as object)),
               ),
             );
+            // A full batch means more may be waiting: fetch again at once rather than sleep a
+            // polling interval, so a backlog drains as fast as it is worked, not a batch per poll.
+            const worker = workers.get(name);
+            if (batch.length >= batchSize && worker && started) boss.notifyWorker(worker);
           },
         );
         workers.set(name, workerId);
