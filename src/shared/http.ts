@@ -33,11 +33,14 @@ function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
  * Gives each request an id (kept from X-Request-Id when sane, else a random UUID), echoes it in
  * X-Request-Id, and a child logger `req.log` bound to it; logs each response once it is sent.
  *
- * Below debug, the quiet paths' successes are not logged at all, so pino-http does not follow
- * them: its two child loggers per request were the largest per-request cost of those endpoints.
- * Their `req.log` is made only when something (an error) is logged.
+ * /health, and below debug the quiet paths, have no request line at all, so pino-http does not
+ * follow them: its two child loggers per request were the largest per-request cost of those
+ * endpoints. Their `req.log` is made only when something (an error) is logged.
  */
 export function requestContext(logger: Logger): RequestHandler {
+  // Load balancers poll /health every few seconds: logging it would drown everything else.
+  const unlogged = (url: string | undefined) =>
+    pathOf(url) === '/health' || (!logger.isLevelEnabled('debug') && isQuiet(url));
   const followed = pinoHttp({
     logger,
     quietReqLogger: true,
@@ -55,8 +58,6 @@ export function requestContext(logger: Logger): RequestHandler {
       },
     },
     genReqId: requestIdOf,
-    // Load balancers poll /health every few seconds: logging it would drown everything else.
-    autoLogging: { ignore: (req) => req.url === '/health' },
     customLogLevel: function levelOf(req, res, err) {
       if (err || res.statusCode >= 500) return 'error';
       if (res.statusCode >= 400) return 'warn';
@@ -65,7 +66,7 @@ export function requestContext(logger: Logger): RequestHandler {
   }) as unknown as RequestHandler;
 
   return function requestLog(req, res, next) {
-    if (logger.isLevelEnabled('debug') || !isQuiet(req.url)) {
+    if (!unlogged(req.url)) {
       followed(req, res, next);
       return;
     }
