@@ -149,7 +149,13 @@ export function createContext(deps: ContextDeps) {
   const finishedCall = (
     c: Pick<
       CallRow,
-      'fromNumber' | 'toNumber' | 'outcome' | 'endedAt' | 'callerCity' | 'callerState'
+      | 'fromNumber'
+      | 'toNumber'
+      | 'outcome'
+      | 'endedAt'
+      | 'callerCity'
+      | 'callerState'
+      | 'campaignId'
     >,
   ) => ({
     from: c.fromNumber,
@@ -158,6 +164,7 @@ export function createContext(deps: ContextDeps) {
     endedAt: c.endedAt,
     city: c.callerCity,
     state: c.callerState,
+    campaignId: c.campaignId,
   });
   const followUps = createFollowUpService({
     repo: createFollowUpsRepo(db),

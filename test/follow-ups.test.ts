@@ -256,6 +256,59 @@ describe('missed-call follow-ups', () => {
     });
   });
 
+  it('follows up a missed call Leadline could only send to the fallback number (no routing decision)', async () => {
+    const { campaign, numbers } = await buildTrackedCampaign(t.ctx);
+    const to = numbers[0]?.e164 ?? '';
+    // Twilio could not reach /twilio/voice and used the number's VoiceFallbackUrl: the caller
+    // rang the campaign's fallback number, which nobody answered.
+    const fallbackOnly = async (dialled: string) => {
+      const callSid = newSid();
+      const base = { CallSid: callSid, AccountSid: TEST_ACCOUNT_SID, To: dialled, From: CALLER };
+      await postSignedWebhook(t.app, '/twilio/fallback', {
+        ...base,
+        CallStatus: 'ringing',
+        Direction: 'inbound',
+      }).expect(200);
+      await postSignedWebhook(t.app, '/twilio/dial-status', {
+        ...base,
+        CallStatus: 'in-progress',
+        DialCallStatus: 'no-answer',
+        DialCallSid: `CA${'7'.repeat(8)}${callSid.slice(10)}`,
+        DialCallDuration: '0',
+      }).expect(200);
+      await postSignedWebhook(t.app, '/twilio/status', {
+        ...base,
+        CallStatus: 'completed',
+        CallDuration: '30',
+        Direction: 'inbound',
+      }).expect(204);
+      return callSid;
+    };
+    const missed = await fallbackOnly(to);
+    const call = await request(t.app)
+      .get(`/api/v1/calls/${missed}`)
+      .set('Authorization', t.admin)
+      .expect(200);
+    expect(call.body).toMatchObject({ outcome: 'missed', campaignId: campaign.id });
+    expect(await t.ctx.routing.routingOf(missed)).toBeNull();
+    const row = (await report()).body.campaigns.find(
+      (c: { campaignId: string }) => c.campaignId === campaign.id,
+    );
+    expect(row).toMatchObject({ missed: 1, open: 1 });
+
+    // A number Leadline does not track has no campaign to follow the call up for.
+    const missedInAll = async () =>
+      ((await report()).body.campaigns as { missed: number }[]).reduce((n, c) => n + c.missed, 0);
+    const before = await missedInAll();
+    const stranger = await fallbackOnly('+14155550142');
+    const strangerCall = await request(t.app)
+      .get(`/api/v1/calls/${stranger}`)
+      .set('Authorization', t.admin)
+      .expect(200);
+    expect(strangerCall.body).toMatchObject({ outcome: 'missed', campaignId: null });
+    expect(await missedInAll()).toBe(before);
+  });
+
   it('counts a follow-up nobody called back within the target as open and overdue', async () => {
     const { campaign, numbers } = await buildTrackedCampaign(t.ctx);
     await missedCall(numbers[0]?.e164 ?? '');

@@ -284,6 +284,7 @@ export function createCallsRepo(database: Database) {
               endedAt: calls.endedAt,
               callerCity: calls.callerCity,
               callerState: calls.callerState,
+              campaignId: calls.campaignId,
             })
             .from(calls)
             .where(inArray(calls.callSid, callSids)),

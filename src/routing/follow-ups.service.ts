@@ -19,6 +19,8 @@ export interface FinishedCall {
   endedAt: Date | null;
   city: string | null;
   state: string | null;
+  /** The campaign of the number dialled (null: a number Leadline does not track). */
+  campaignId: string | null;
 }
 
 export interface FollowUpServiceDeps {
@@ -186,18 +188,20 @@ export function createFollowUpService(deps: FollowUpServiceDeps) {
      * a follow-up. Idempotent: a repeated final status keeps the first.
      */
     async callFinished(callSid: string): Promise<void> {
-      const decision = await decisions.find(callSid);
-      // Blocked and unknown-number calls have no decision; nothing to follow up.
-      if (!decision) return;
-      const call = await deps.callOf(callSid);
+      const [decision, call] = await Promise.all([decisions.find(callSid), deps.callOf(callSid)]);
       if (!call || call.outcome === null || NOT_MISSED.has(call.outcome)) return;
+      // A call answered with the fallback number because routing could not decide in time (the
+      // database slow or down, or Twilio unable to reach the voice webhook) has no decision: its
+      // campaign is the dialled number's. A number Leadline does not track has neither.
+      const campaignId = decision?.campaignId ?? call.campaignId;
+      if (!campaignId) return;
       const created = await repo.insert({
         callSid,
-        campaignId: decision.campaignId,
+        campaignId,
         missedAt: call.endedAt ?? clock.now(),
       });
       if (!created) return;
-      log.info({ callSid, campaignId: decision.campaignId, outcome: call.outcome }, 'follow-up');
+      log.info({ callSid, campaignId, outcome: call.outcome }, 'follow-up');
       void broadcastQuietly();
     },
 
