@@ -64,35 +64,20 @@ export function createApp(ctx: AppContext): express.Express {
     }
     securityHeaders(req, res, next);
   });
+  /** What Twilio's requests are signed with, and for which address (every /twilio route). */
+  const signedBy = {
+    authToken: ctx.config.twilioAuthToken,
+    publicBaseUrl: ctx.config.publicBaseUrl,
+  };
   // The machine-facing hot paths first (a DNI session per page view, Twilio's webhooks per call),
   // so their requests do not walk every page and API route before reaching their own.
   app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
-  // Before twilioRoutes, whose /twilio middleware would otherwise parse and check it first.
-  app.use(
-    transcriptionRoutes(ctx.transcripts, {
-      authToken: ctx.config.twilioAuthToken,
-      publicBaseUrl: ctx.config.publicBaseUrl,
-    }),
-  );
-  // Before twilioRoutes, whose /twilio middleware would otherwise parse and check it first.
-  app.use(
-    followUpTwilioRoutes(ctx.followUps, {
-      authToken: ctx.config.twilioAuthToken,
-      publicBaseUrl: ctx.config.publicBaseUrl,
-    }),
-  );
-  app.use(
-    whisperRoutes(ctx.routing, {
-      authToken: ctx.config.twilioAuthToken,
-      publicBaseUrl: ctx.config.publicBaseUrl,
-    }),
-  );
-  app.use(
-    twilioRoutes(ctx.webhooks, {
-      authToken: ctx.config.twilioAuthToken,
-      publicBaseUrl: ctx.config.publicBaseUrl,
-    }),
-  );
+  // The three before twilioRoutes, whose /twilio middleware would otherwise parse and check
+  // their requests first.
+  app.use(transcriptionRoutes(ctx.transcripts, signedBy));
+  app.use(followUpTwilioRoutes(ctx.followUps, signedBy));
+  app.use(whisperRoutes(ctx.routing, signedBy));
+  app.use(twilioRoutes(ctx.webhooks, signedBy));
 
   // The demo's sample page at / stands in for a customer's site and carries one inline script
   // (the "simulate a call" button); it alone may run inline script. JSON and TwiML need no more.
