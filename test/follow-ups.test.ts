@@ -70,11 +70,17 @@ async function createAgent(body: Record<string, unknown>) {
   return res.body as { id: string; token: string; phone: string };
 }
 
-/** A call nobody answered: the fallback rang out, the caller hung up at voicemail. */
-async function missedCall(to: string) {
+/**
+ * A call nobody answered: the fallback rang out, the caller hung up at voicemail. `firstHook`
+ * '/twilio/fallback' is a call whose voice webhook Twilio could not reach (its VoiceFallbackUrl).
+ */
+async function missedCall(
+  to: string,
+  firstHook: '/twilio/voice' | '/twilio/fallback' = '/twilio/voice',
+) {
   const callSid = newSid();
   const base = { CallSid: callSid, AccountSid: TEST_ACCOUNT_SID, To: to, From: CALLER };
-  await postSignedWebhook(t.app, '/twilio/voice', {
+  await postSignedWebhook(t.app, firstHook, {
     ...base,
     CallStatus: 'ringing',
     Direction: 'inbound',
@@ -261,30 +267,7 @@ describe('missed-call follow-ups', () => {
     const to = numbers[0]?.e164 ?? '';
     // Twilio could not reach /twilio/voice and used the number's VoiceFallbackUrl: the caller
     // rang the campaign's fallback number, which nobody answered.
-    const fallbackOnly = async (dialled: string) => {
-      const callSid = newSid();
-      const base = { CallSid: callSid, AccountSid: TEST_ACCOUNT_SID, To: dialled, From: CALLER };
-      await postSignedWebhook(t.app, '/twilio/fallback', {
-        ...base,
-        CallStatus: 'ringing',
-        Direction: 'inbound',
-      }).expect(200);
-      await postSignedWebhook(t.app, '/twilio/dial-status', {
-        ...base,
-        CallStatus: 'in-progress',
-        DialCallStatus: 'no-answer',
-        DialCallSid: `CA${'7'.repeat(8)}${callSid.slice(10)}`,
-        DialCallDuration: '0',
-      }).expect(200);
-      await postSignedWebhook(t.app, '/twilio/status', {
-        ...base,
-        CallStatus: 'completed',
-        CallDuration: '30',
-        Direction: 'inbound',
-      }).expect(204);
-      return callSid;
-    };
-    const missed = await fallbackOnly(to);
+    const missed = await missedCall(to, '/twilio/fallback');
     const call = await request(t.app)
       .get(`/api/v1/calls/${missed}`)
       .set('Authorization', t.admin)
@@ -300,7 +283,7 @@ describe('missed-call follow-ups', () => {
     const missedInAll = async () =>
       ((await report()).body.campaigns as { missed: number }[]).reduce((n, c) => n + c.missed, 0);
     const before = await missedInAll();
-    const stranger = await fallbackOnly('+14155550142');
+    const stranger = await missedCall('+14155550142', '/twilio/fallback');
     const strangerCall = await request(t.app)
       .get(`/api/v1/calls/${stranger}`)
       .set('Authorization', t.admin)
