@@ -1,6 +1,8 @@
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import { DEFAULT_POOL_SIZE } from './db';
+
+/** PostgreSQL connections per node unless DATABASE_POOL_SIZE says otherwise (see below). */
+export const DEFAULT_POOL_SIZE = 4;
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());

@@ -9,6 +9,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import * as schema from '../../db/schema';
+import { DEFAULT_POOL_SIZE } from './config';
 import { acquirePidLock } from './pid-lock';
 
 export type Schema = typeof schema;
@@ -54,9 +55,6 @@ export interface OpenOptions {
   /** Connection pool size for postgres (DATABASE_POOL_SIZE). */
   poolSize?: number;
 }
-
-/** PostgreSQL connections per node unless DATABASE_POOL_SIZE says otherwise (see config.ts). */
-export const DEFAULT_POOL_SIZE = 4;
 
 function resultRows<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];

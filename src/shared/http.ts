@@ -15,10 +15,7 @@ const QUIET_PATHS = new Set(['/dni.js', '/dni/v1/sessions']);
 const QUIET_PREFIX = '/twilio/';
 /** A request URL without its query string. */
 const pathOf = (url: string | undefined) => (url ?? '').split('?')[0] ?? '';
-const isQuiet = (url: string | undefined) => {
-  const path = pathOf(url);
-  return QUIET_PATHS.has(path) || path.startsWith(QUIET_PREFIX);
-};
+const isQuietPath = (path: string) => QUIET_PATHS.has(path) || path.startsWith(QUIET_PREFIX);
 
 /** The request's id: X-Request-Id when sane, else a random UUID; echoed in X-Request-Id. */
 function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
@@ -39,8 +36,10 @@ function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
  */
 export function requestContext(logger: Logger): RequestHandler {
   // Load balancers poll /health every few seconds: logging it would drown everything else.
-  const unlogged = (url: string | undefined) =>
-    pathOf(url) === '/health' || (!logger.isLevelEnabled('debug') && isQuiet(url));
+  const unlogged = (url: string | undefined) => {
+    const path = pathOf(url);
+    return path === '/health' || (!logger.isLevelEnabled('debug') && isQuietPath(path));
+  };
   const followed = pinoHttp({
     logger,
     quietReqLogger: true,
@@ -61,7 +60,7 @@ export function requestContext(logger: Logger): RequestHandler {
     customLogLevel: function levelOf(req, res, err) {
       if (err || res.statusCode >= 500) return 'error';
       if (res.statusCode >= 400) return 'warn';
-      return isQuiet(req.url) ? 'debug' : 'info';
+      return isQuietPath(pathOf(req.url)) ? 'debug' : 'info';
     },
   }) as unknown as RequestHandler;
 
