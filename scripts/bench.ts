@@ -13,6 +13,7 @@ import { benchRouting } from './bench-routing';
 import { benchSalesforce } from './bench-salesforce';
 import { benchScoring } from './bench-scoring';
 import { benchScreenPop } from './bench-screen-pop';
+import { clientCpuMicros, postgresCpuMicros } from './bench/machine-cpu';
 import {
   BENCH_DNI_RATE_LIMIT,
   NEW_LEASE_HOLD_SECONDS,
@@ -29,6 +30,10 @@ interface Row {
   ratioToFloor: number;
   /** CPU time of the server process per request (µs): robust to other load on the machine. */
   cpuMicrosPerRequest?: number;
+  /** CPU time of PostgreSQL's processes on this host per request (µs), when it runs here. */
+  dbCpuMicrosPerRequest?: number;
+  /** CPU time of the load client (this process) per request (µs). */
+  clientCpuMicrosPerRequest?: number;
 }
 
 interface Target {
@@ -87,10 +92,23 @@ async function measure(
   // up for a while (the first row would otherwise pay for compiling code every row shares).
   if (opts.warmup > 0) await load(t.port, req, { ...opts, duration: opts.warmup });
   const before = await cpuOf(t, profileFile);
+  // The embedded database runs inside the server process: its CPU is in the server's figure.
+  const dbBefore = process.env.DATABASE_URL ? postgresCpuMicros() : null;
+  const clientBefore = clientCpuMicros();
   const measured = await load(t.port, req, opts);
+  const clientUsed = clientCpuMicros() - clientBefore;
+  const dbAfter = dbBefore === null ? null : postgresCpuMicros();
   const used = (await cpuOf(t, profileFile)) - before;
   const requests = measured.rps * opts.duration;
-  return { ...measured, cpuMicrosPerRequest: requests ? Math.round(used / requests) : 0 };
+  const per = (micros: number) => (requests ? Math.round(micros / requests) : 0);
+  return {
+    ...measured,
+    cpuMicrosPerRequest: per(used),
+    clientCpuMicrosPerRequest: per(clientUsed),
+    ...(dbBefore !== null && dbAfter !== null
+      ? { dbCpuMicrosPerRequest: per(dbAfter - dbBefore) }
+      : {}),
+  };
 }
 
 /** How many requests of a row overflowed instead of taking a lease (null: not a leasing row). */
@@ -183,6 +201,7 @@ async function main() {
     `new-lease rows: a new visitor per request; the campaign's hold is shortened to ${NEW_LEASE_HOLD_SECONDS} s so every request takes a real lease and the pool (50 or 5,000 numbers) never runs out`,
     `dni renewal: 40 visitors leased at seed time (1,800 s hold) renew in turn; renewals are answered from the node's memory and written in batches`,
     `${opts.connections} connections, ${opts.duration} s per row after ${opts.warmup} s unmeasured (the floor's too)`,
+    'cpu µs/req: the server process; db cpu: every PostgreSQL process on this host (empty when the database is embedded or not here); client cpu: the load client. All share these cores',
   ];
   for (const n of notes) process.stdout.write(`${n}\n`);
   const overflowed: string[] = [];
@@ -252,6 +271,8 @@ async function main() {
     errors: r.errors,
     'x floor': r.ratioToFloor,
     'cpu µs/req': r.cpuMicrosPerRequest ?? '',
+    'db cpu': r.dbCpuMicrosPerRequest ?? '',
+    'client cpu': r.clientCpuMicrosPerRequest ?? '',
   }));
   console.table(table);
   if (values.json) fs.writeFileSync(values.json, `${JSON.stringify(rows, null, 2)}\n`);

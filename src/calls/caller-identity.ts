@@ -1,8 +1,7 @@
 import type { DirectoryEntry, NumberDirectory } from '../numbers/number-directory';
 import type { NumbersService } from '../numbers/numbers.service';
-import { attributeCall } from './attribution';
 import type { BlockList } from './block-list';
-import type { CallerHistoryQuery, CallsRepo, NewCall } from './calls.repo';
+import type { CallerHistoryQuery, CallsRepo, CallVisitQuery, NewCall } from './calls.repo';
 
 export type TwilioParams = Record<string, string>;
 
@@ -35,10 +34,11 @@ export function createCallerIdentity(deps: CallerIdentityDeps) {
     startedAt: Date,
     known?: KnownCaller,
     /**
-     * The caller's history is read by the statement that stores the call (calls.repo's
-     * insertFirstEvent) instead of by a query of its own: `history` then says whose and when.
+     * The caller's history and the visit are read by the statement that stores the call
+     * (calls.repo's insertFirstEvent) instead of by queries of their own: `history` and `visit`
+     * then say what to read.
      */
-    opts: { deferHistory?: boolean } = {},
+    opts: { deferReads?: boolean } = {},
   ): Promise<CallerIdentity> {
     const from = params.From ?? params.Caller ?? '';
     const to = params.To ?? params.Called ?? '';
@@ -59,47 +59,56 @@ export function createCallerIdentity(deps: CallerIdentityDeps) {
 
     const windowStart = new Date(startedAt.getTime() - deps.repeatWindowDays * 86_400_000);
     const number = known ? known.number : to ? await directory.lookup(to) : null;
-    const deferred =
-      opts.deferHistory && from ? { fromNumber: from, before: startedAt, windowStart } : undefined;
-    // Caller history and the number's leases are independent reads: in parallel.
-    const [history, leases] = await Promise.all([
-      deferred || !from
-        ? { total: 0, recent: 0 }
-        : repo.callerHistory(from, startedAt, windowStart),
-      number ? numbers.leasesAround(number.numberId, startedAt, deps.graceSeconds) : [],
+    const defer = opts.deferReads === true;
+    // Caller history and the visit are independent reads: in parallel.
+    const [history, visit] = await Promise.all([
+      defer || !from ? { total: 0, recent: 0 } : repo.callerHistory(from, startedAt, windowStart),
+      number && !defer ? numbers.callVisit(number.numberId, startedAt, deps.graceSeconds) : null,
     ]);
-    const caller = deferred
-      ? { history: deferred }
-      : { firstTime: history.recent === 0, previousCalls: history.total };
+    const caller =
+      defer && from
+        ? { history: { fromNumber: from, before: startedAt, windowStart } }
+        : { firstTime: history.recent === 0, previousCalls: history.total };
     if (!number) return { ...base, ...caller };
 
-    const decision = attributeCall(leases, startedAt);
-    const visit = decision.chosen;
-    return {
-      ...base,
-      ...caller,
+    const numberIds = {
       trackingNumberId: number.numberId,
       campaignId: number.campaignId,
       siteId: visit?.siteId ?? number.siteId,
-      sessionId: visit?.sessionId ?? null,
-      visitorId: visit?.visitorId ?? null,
-      attribution: decision.confidence,
-      attributionCandidates: decision.candidates,
-      source: visit?.source ?? null,
-      medium: visit?.medium ?? null,
-      utmCampaign: visit?.utmCampaign ?? null,
-      keyword: visit?.utmTerm ?? null,
-      landingUrl: visit?.landingUrl ?? null,
-      landingPath: visit?.landingPath ?? null,
-      referrer: visit?.referrer ?? null,
-      gclid: visit?.gclid ?? null,
-      fbclid: visit?.fbclid ?? null,
-      msclkid: visit?.msclkid ?? null,
-      device: visit?.device ?? null,
+    };
+    if (!visit) {
+      const query = { numberId: number.numberId, at: startedAt, graceSeconds: deps.graceSeconds };
+      return { ...base, ...caller, ...numberIds, visit: query };
+    }
+    return {
+      ...base,
+      ...caller,
+      ...numberIds,
+      sessionId: visit.sessionId,
+      visitorId: visit.visitorId,
+      attribution: visit.confidence,
+      attributionCandidates: visit.candidates,
+      source: visit.source,
+      medium: visit.medium,
+      utmCampaign: visit.utmCampaign,
+      keyword: visit.utmTerm,
+      landingUrl: visit.landingUrl,
+      landingPath: visit.landingPath,
+      referrer: visit.referrer,
+      gclid: visit.gclid,
+      fbclid: visit.fbclid,
+      msclkid: visit.msclkid,
+      device: visit.device,
     };
   };
 }
 export type IdentifyCaller = ReturnType<typeof createCallerIdentity>;
 
-/** A new call's identity columns; `history` when the caller's history is left to the insert. */
-export type CallerIdentity = Partial<NewCall> & { history?: CallerHistoryQuery };
+/**
+ * A new call's identity columns; `history` and `visit` when the caller's history and the visit
+ * are left to the insert.
+ */
+export type CallerIdentity = Partial<NewCall> & {
+  history?: CallerHistoryQuery;
+  visit?: CallVisitQuery;
+};

@@ -14,6 +14,7 @@ import {
 } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { blockedNumbers, callEvents, calls } from '../../db/schema';
+import { CALL_VISIT_FILLS, callVisitFrom } from '../numbers/call-visit.sql';
 import type { Database, Tx } from '../shared/db';
 import type { StoredEvent } from './call-state';
 import { CALLER_PARAMS } from './caller-params';
@@ -124,29 +125,47 @@ const callerHistorySql = (from: string, before: string, windowStart: string) => 
 
 const CALLER_HISTORY_SQL = callerHistorySql('$1', '$2', '$3');
 
-/** The placeholders after the event's and the call's: whether to read history, and for whom. */
-const HISTORY_PARAMS = firstEventCols.length + firstCallCols.length;
-const readHistory = `$${HISTORY_PARAMS + 1}`;
-const historyFrom = `$${HISTORY_PARAMS + 2}`;
-const historyBefore = `$${HISTORY_PARAMS + 3}`;
-const historyWindow = `$${HISTORY_PARAMS + 4}`;
-/** When history is read, the call's first-time flag and previous-call count come from `h`. */
+/**
+ * The placeholders after the event's and the call's: whether to read the caller's history, and
+ * for whom; whether to attribute the call to a visit (leadline_call_visit, the numbers feature's),
+ * and for which number, moment and grace period.
+ */
+const AFTER_ROW = firstEventCols.length + firstCallCols.length;
+const readHistory = `$${AFTER_ROW + 1}`;
+const historyFrom = `$${AFTER_ROW + 2}`;
+const historyBefore = `$${AFTER_ROW + 3}`;
+const historyWindow = `$${AFTER_ROW + 4}`;
+const readVisit = `$${AFTER_ROW + 5}`;
+const visitNumber = `$${AFTER_ROW + 6}`;
+const visitAt = `$${AFTER_ROW + 7}`;
+const visitGrace = `$${AFTER_ROW + 8}`;
+const visitFills: Record<string, string> = CALL_VISIT_FILLS;
+/**
+ * When history is read, the call's first-time flag and previous-call count come from `h`; when
+ * the call is attributed, its visit columns come from `v` (its site stays the number's when no
+ * visit is found).
+ */
 const firstCallValues = firstCallCols.map((c, i) => {
   const p = `$${i + 1 + firstEventCols.length}::${c.getSQLType()}`;
   if (c.name === 'first_time')
     return `case when ${readHistory}::boolean then (select recent = 0 from h) else ${p} end`;
   if (c.name === 'previous_calls')
     return `case when ${readHistory}::boolean then (select total from h) else ${p} end`;
+  const fill = visitFills[c.name];
+  if (fill === 'site_id') return `coalesce((select site_id from v), ${p})`;
+  if (fill) return `case when ${readVisit}::boolean then (select ${fill} from v) else ${p} end`;
   return p;
 });
 /**
  * Fixed text, so the driver prepares it once: a call's first event and its row in one statement,
- * with the caller's history read by the same statement when asked. Built from the drizzle schema,
- * so it follows the columns' names and types.
+ * with the caller's history and the call's visit read by the same statement when asked. Built
+ * from the drizzle schema, so it follows the columns' names and types.
  */
 const FIRST_EVENT_SQL = `
   with h as (${callerHistorySql(historyFrom, historyBefore, historyWindow)}
     and ${readHistory}::boolean
+  ), v as (
+    select * from ${callVisitFrom(visitNumber, visitAt, visitGrace)} where ${readVisit}::boolean
   ), ev as (
     insert into call_events (${names(firstEventCols)}) values (${placeholders(firstEventCols, 0)})
     on conflict (dedupe_key) do nothing
@@ -158,6 +177,13 @@ const FIRST_EVENT_SQL = `
     returning call_sid
   )
   select (select count(*) from ev)::int as events, (select count(*) from c)::int as calls`;
+
+/** Which visit a new call's row is attributed to, worked out by the insert (see callVisitFrom). */
+export interface CallVisitQuery {
+  numberId: string;
+  at: Date;
+  graceSeconds: number;
+}
 
 /** Whose history a new call's row is given, and over which window (see callerHistory). */
 export interface CallerHistoryQuery {
@@ -203,6 +229,8 @@ export function createCallsRepo(database: Database) {
       call: NewCall,
       /** Work out the caller's history (first time? calls before?) in the same statement. */
       history?: CallerHistoryQuery,
+      /** Attribute the call to a visit in the same statement. */
+      visit?: CallVisitQuery,
     ): Promise<{ event: boolean; call: boolean }> {
       const row: Record<string, unknown> = { ...CALL_DEFAULTS, ...call };
       const params = [
@@ -214,6 +242,10 @@ export function createCallsRepo(database: Database) {
         history?.fromNumber ?? null,
         (history?.before ?? new Date(0)).toISOString(),
         (history?.windowStart ?? new Date(0)).toISOString(),
+        visit !== undefined,
+        visit?.numberId ?? null,
+        (visit?.at ?? new Date(0)).toISOString(),
+        visit?.graceSeconds ?? 0,
       ];
       const [result] = await database.query<{ events: number; calls: number }>(
         FIRST_EVENT_SQL,

@@ -91,15 +91,15 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
     // Reads for a new call happen before the transaction: the embedded database has one
     // connection. The voice webhook is a call's first, so it skips looking for an existing row.
     const existing = kind === 'voice' ? undefined : await repo.findCall(root);
-    // A call's first own event stores the row in one statement, which also reads the history.
+    // A call's first own event stores the row in one statement, which also reads the caller's
+    // history and attributes the call to a visit: one round trip.
     const firstInsert = !existing && isOwn;
+    const identifiedAt = existing?.startedAt ?? startGuess;
     const identified =
       isOwn && (!existing || !existing.toNumber)
-        ? await identifyCaller(params, existing?.startedAt ?? startGuess, known, {
-            deferHistory: firstInsert,
-          })
+        ? await identifyCaller(params, identifiedAt, known, { deferReads: firstInsert })
         : undefined;
-    const { history, ...identity } = identified ?? {};
+    const { history, visit, ...identity } = identified ?? {};
     const event: StoredEvent & { rootCallSid: string } = {
       callSid,
       rootCallSid: root,
@@ -124,6 +124,7 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
         event,
         { callSid: root, ...identity, ...alone, startedAt: alone.startedAt ?? startGuess },
         history,
+        visit,
       );
       if (!first.event) return false;
       if (first.call) {
@@ -131,11 +132,9 @@ export function createWebhookIngest(deps: WebhookIngestDeps) {
         return true;
       }
       eventStored = true;
-      // Another event made the row first: the history the insert would have read is read now.
-      if (history) {
-        const h = await repo.callerHistory(history.fromNumber, history.before, history.windowStart);
-        Object.assign(identity, { firstTime: h.recent === 0, previousCalls: h.total });
-      }
+      // Another event made the row first: what the insert would have read is read now.
+      if (history || visit)
+        Object.assign(identity, await identifyCaller(params, identifiedAt, known));
     }
 
     let folded: string | null = null;

@@ -1,7 +1,8 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { trackingNumbers } from '../../db/schema';
+import { trackingNumbers, type AttributionConfidence } from '../../db/schema';
 import { createBatcher } from '../shared/batcher';
 import type { Database, DbOrTx } from '../shared/db';
+import { CALL_VISIT_COLUMNS, callVisitFrom } from './call-visit.sql';
 
 export type TrackingNumberRow = typeof trackingNumbers.$inferSelect;
 type NewNumber = typeof trackingNumbers.$inferInsert;
@@ -36,28 +37,18 @@ export interface TouchSessionArgs {
   visit: VisitColumns;
 }
 
-/** The leases of one number around a moment, with their visits (for attributing a call). */
-const LEASES_AROUND_SQL = `
-  select l.session_id as "sessionId", l.shared, l.started_at as "startedAt",
-         l.expires_at as "expiresAt", s.visitor_id as "visitorId", s.campaign_id as "campaignId",
-         s.site_id as "siteId", s.landing_url as "landingUrl", s.landing_path as "landingPath",
-         s.referrer, s.source, s.medium, s.utm_campaign as "utmCampaign", s.utm_term as "utmTerm",
-         s.gclid, s.fbclid, s.msclkid, s.device
-  from number_leases l join visitor_sessions s on s.id = l.session_id
-  where l.number_id = $1::uuid and l.started_at <= $2::timestamptz
-    and l.expires_at >= $3::timestamptz
-  order by l.expires_at desc, l.started_at desc
-  limit 20`;
+/** The visit a call on a number belongs to (leadline_call_visit, migration 0018). */
+const CALL_VISIT_SQL = `select ${CALL_VISIT_COLUMNS} from ${callVisitFrom('$1', '$2', '$3')}`;
 
-export interface LeaseWithVisit {
-  sessionId: string;
-  shared: boolean;
-  startedAt: Date;
-  expiresAt: Date;
+/** Which visit placed a call, and how sure that is (see leadline_call_visit's rule). */
+export interface CallVisit {
+  confidence: AttributionConfidence;
+  /** Every visit that could have placed the call, when more than one could. */
+  candidates: string[] | null;
+  sessionId: string | null;
   visitorId: string | null;
-  campaignId: string;
-  siteId: string;
-  landingUrl: string;
+  siteId: string | null;
+  landingUrl: string | null;
   landingPath: string | null;
   referrer: string | null;
   source: string | null;
@@ -341,25 +332,16 @@ export function createNumbersRepo(database: Database) {
       return rows.map((r) => ({ hour: new Date(r.hour), peak: r.peak }));
     },
 
-    /** Leases of a number that covered `at` or ended at most `graceSeconds` before it, newest first. */
-    async leasesAround(
-      numberId: string,
-      at: Date,
-      graceSeconds: number,
-    ): Promise<LeaseWithVisit[]> {
-      const earliest = new Date(at.getTime() - graceSeconds * 1000);
-      // Read for every incoming call: a prepared statement, not a query built per call.
-      const rows = await database.query<LeaseWithVisit>(LEASES_AROUND_SQL, [
+    /** Which visit a call on the number at `at` belongs to (the rule in migration 0018). */
+    async callVisit(numberId: string, at: Date, graceSeconds: number): Promise<CallVisit> {
+      // Read for a call whose row a later callback made: a prepared statement, not built per call.
+      const [row] = await database.query<CallVisit>(CALL_VISIT_SQL, [
         numberId,
         at.toISOString(),
-        earliest.toISOString(),
+        graceSeconds,
       ]);
-      // Drivers differ in how they hand back timestamps; attribution compares dates.
-      return rows.map((r) => ({
-        ...r,
-        startedAt: new Date(r.startedAt),
-        expiresAt: new Date(r.expiresAt),
-      }));
+      if (!row) throw new Error('leadline_call_visit returned no row');
+      return row;
     },
 
     /** Every active number (the directory's warm-up); campaigns are the campaigns module's. */

@@ -197,16 +197,9 @@ export function createNumbersService(deps: NumbersServiceDeps) {
       return [...active];
     },
 
-    /** Which visits held a number around the time a call started (for attribution). */
-    async leasesAround(numberId: string, at: Date, graceSeconds: number) {
-      const rows = await repo.leasesAround(numberId, at, graceSeconds);
-      // Drivers differ on whether raw timestamps come back as Date or string.
-      return rows.map((r) => ({
-        ...r,
-        startedAt: new Date(r.startedAt),
-        expiresAt: new Date(r.expiresAt),
-      }));
-    },
+    /** Which visit a call on the number at `at` belongs to, and how sure that is. */
+    callVisit: (numberId: string, at: Date, graceSeconds: number) =>
+      repo.callVisit(numberId, at, graceSeconds),
 
     async listNumbers(campaignId: string) {
       await deps.campaigns.getCampaign(campaignId);
