@@ -1,6 +1,7 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import cors from 'cors';
 import { rateLimitPerIp } from '../shared/rate-limit';
+import { MALFORMED_JSON, smallBody } from '../shared/small-body';
 import { parseInput } from '../shared/validation';
 import type { DniService } from './dni.service';
 import { sessionRequestSchema } from './numbers.schemas';
@@ -22,7 +23,12 @@ export function dniRoutes(dni: DniService, opts: { ratePerMinute: number }): Rou
     '/dni/v1/sessions',
     rateLimitPerIp({ perMinute: opts.ratePerMinute }),
     // sendBeacon can only send text/plain, so JSON arrives under that type too.
-    express.json({ limit: '16kb', type: ['application/json', 'text/plain'] }),
+    smallBody({
+      types: ['application/json', 'text/plain'],
+      limit: 16 * 1024,
+      parse: JSON.parse,
+      malformed: MALFORMED_JSON,
+    }),
     startSession,
   );
   return r;

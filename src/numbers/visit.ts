@@ -1,4 +1,5 @@
 import { isbot } from 'isbot';
+import { LRUCache } from 'lru-cache';
 
 /** What Leadline learns from one page view: where the visitor came from and on what device. */
 export interface VisitInfo {
@@ -47,6 +48,35 @@ function clip(v: string | null, max = 500): string | null {
 /** Automation tools isbot's list leaves out (headless browsers it already knows). */
 const AUTOMATION = /puppeteer|playwright|webdriver/i;
 
+/** What a user agent alone says: whether it is a bot, and else which kind of device. */
+interface AgentClass {
+  bot: boolean;
+  device: 'tablet' | 'mobile' | 'desktop';
+}
+
+/**
+ * User agents repeat: most page views come from a few hundred browser builds. isbot's pattern is
+ * long, so each distinct user agent is classified once and remembered (bounded).
+ */
+const agentClasses = new LRUCache<string, AgentClass>({ max: 5_000 });
+
+function classOf(userAgent: string): AgentClass {
+  let known = agentClasses.get(userAgent);
+  if (!known) {
+    const ua = userAgent.toLowerCase();
+    known = {
+      bot: isbot(userAgent) || AUTOMATION.test(userAgent),
+      device: /ipad|tablet|kindle|silk|playbook|(android(?!.*mobile))/.test(ua)
+        ? 'tablet'
+        : /mobi|iphone|ipod|android|windows phone|blackberry|opera mini/.test(ua)
+          ? 'mobile'
+          : 'desktop',
+    };
+    agentClasses.set(userAgent, known);
+  }
+  return known;
+}
+
 /**
  * Classifies a user agent; bots (isbot's list plus headless and automation tools) are told apart
  * so they never take a pool number. A user agent containing one of `botAllowList`'s substrings
@@ -57,12 +87,9 @@ export function deviceOf(
   botAllowList: readonly string[] = [],
 ): VisitInfo['device'] {
   if (!userAgent) return 'unknown';
-  const vouched = botAllowList.some((s) => userAgent.includes(s));
-  if (!vouched && (isbot(userAgent) || AUTOMATION.test(userAgent))) return 'bot';
-  const ua = userAgent.toLowerCase();
-  if (/ipad|tablet|kindle|silk|playbook|(android(?!.*mobile))/.test(ua)) return 'tablet';
-  if (/mobi|iphone|ipod|android|windows phone|blackberry|opera mini/.test(ua)) return 'mobile';
-  return 'desktop';
+  const known = classOf(userAgent);
+  if (known.bot && !botAllowList.some((s) => userAgent.includes(s))) return 'bot';
+  return known.device;
 }
 
 /** Parses a landing URL (must be http/https) and referrer into a visit; throws on a bad URL. */
