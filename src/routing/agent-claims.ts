@@ -4,11 +4,14 @@ import type { Clock } from '../shared/clock';
 import type { AgentPool } from './agent-pool';
 import { pickAgents } from './agent-picker';
 import type { AgentRow, AgentsRepo } from './agents.repo';
+import type { NewCallRouting, RoutingRepo } from './routing.repo';
 import { DEFAULT_ROUTING } from './answers';
 import type { NotifyAgent } from './screen-pop';
 
 export interface AgentClaimsDeps {
   agents: Pick<AgentsRepo, 'claim' | 'release'>;
+  /** Claim and store the call's first routing decision in one statement (routing.repo). */
+  claimAndDecide: RoutingRepo['claimAndDecide'];
   pool: AgentPool;
   clock: Clock;
   notifyAgent: NotifyAgent;
@@ -43,6 +46,14 @@ export function createAgentClaims(deps: AgentClaimsDeps) {
       exclude: ReadonlySet<string>,
       /** performance.now() when the webhook arrived. */
       started: number,
+      /**
+       * The call's first routing decision, should this agent win: stored by the claim's own
+       * statement (one round trip for the usual call). Without it, only the agent is claimed.
+       */
+      decisionFor?: (
+        agent: Pick<AgentRow, 'id' | 'phone'>,
+        candidates: StoredCandidate[],
+      ) => Omit<NewCallRouting, 'callSid' | 'winner'>,
     ): Promise<{ winner: AgentRow | undefined; candidates: StoredCandidate[] }> {
       const settings = number.routing ?? DEFAULT_ROUTING;
       if (settings.maxAgentAttempts <= 0) return { winner: undefined, candidates: [] };
@@ -58,7 +69,12 @@ export function createAgentClaims(deps: AgentClaimsDeps) {
       for (const { agent } of pick.eligible) {
         // Real time, not the injected clock: past the deadline the caller was sent elsewhere.
         if (performance.now() - started > deps.answerDeadlineMs) break;
-        const row = await agents.claim(agent.id, callSid, now, presence(now));
+        const row = decisionFor
+          ? await deps.claimAndDecide(
+              { agentId: agent.id, callSid, at: now, ...presence(now) },
+              decisionFor(agent, pick.candidates),
+            )
+          : await agents.claim(agent.id, callSid, now, presence(now));
         if (row) {
           pool.changed(row);
           return { winner: row, candidates: pick.candidates };

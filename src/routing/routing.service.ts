@@ -11,7 +11,7 @@ import type { AgentsRepo } from './agents.repo';
 import { createAnswers, DEFAULT_ROUTING } from './answers';
 import { createDialResults, DIAL_FAILED } from './dial-results';
 import type { FollowUpService } from './follow-ups.service';
-import type { RoutingRepo } from './routing.repo';
+import type { NewCallRouting, RoutingRepo } from './routing.repo';
 import { createScreenPopper, type CallDetails, type NotifyAgent } from './screen-pop';
 import { GOODBYE, NOT_IN_SERVICE, rejectTwiml, sayAndHangUp, whisperTwiml } from './twiml';
 
@@ -90,6 +90,7 @@ export function createRoutingService(deps: RoutingDeps) {
     heartbeatTimeoutMs: deps.heartbeatTimeoutMs,
     maxCallMs: deps.maxCallMs ?? 4 * 3600_000,
     answerDeadlineMs,
+    claimAndDecide: (claim, row) => decisions.claimAndDecide(claim, row),
   });
   const popScreen = createScreenPopper({
     notifyAgent: deps.notifyAgent,
@@ -146,41 +147,49 @@ export function createRoutingService(deps: RoutingDeps) {
       }
       const started = performance.now();
       const place: StoredPlace = locateCaller({ from: call.from, ...call.caller });
+      const plan = planOf(call, number);
+      const decisionRow = (
+        candidates: StoredCandidate[],
+        attempt: StoredAttempt | undefined,
+      ): Omit<NewCallRouting, 'callSid' | 'winner'> => ({
+        campaignId: number.campaignId,
+        callerPlace: place,
+        candidates,
+        attempts: attempt ? [attempt] : [],
+        plan,
+      });
+      const attemptAt = () => clock.now().toISOString();
+      // Claiming the nearest agent stores the decision that dials them in the same statement.
       const { winner, candidates } = await claims.claimNearest(
         call.callSid,
         place,
         number,
         new Set(),
         started,
+        (agent, considered) =>
+          decisionRow(considered, {
+            kind: 'agent',
+            agentId: agent.id,
+            number: agent.phone,
+            at: attemptAt(),
+          }),
       );
-      const at = clock.now().toISOString();
       const attempt: StoredAttempt | undefined = winner
-        ? { kind: 'agent', agentId: winner.id, number: winner.phone, at }
+        ? { kind: 'agent', agentId: winner.id, number: winner.phone, at: attemptAt() }
         : number.fallbackNumber
-          ? { kind: 'fallback', number: number.fallbackNumber, at }
+          ? { kind: 'fallback', number: number.fallbackNumber, at: attemptAt() }
           : undefined;
-      // The screen-pop does not wait for the decision to be stored: only for the call (its visit).
-      let dialled = winner !== undefined;
       if (winner) {
+        // The screen-pop does not wait for anything more: only for the call (its visit).
         const campaign = { id: number.campaignId, name: number.campaignName };
-        void popScreen(winner.id, { ...call, place, campaign }, call.recorded, () => dialled);
-      }
-      try {
+        void popScreen(winner.id, { ...call, place, campaign }, call.recorded);
+      } else {
+        // No agent: the decision (fallback or none) is stored on its own.
         await decisions.insert({
           callSid: call.callSid,
-          campaignId: number.campaignId,
-          callerPlace: place,
-          candidates,
-          winner: winner?.id ?? null,
-          attempts: attempt ? [attempt] : [],
-          plan: planOf(call, number),
+          winner: null,
+          ...decisionRow(candidates, attempt),
         });
-      } catch (err) {
-        // Not dialled after all: the caller gets the fallback path, the agent stays free (their
-        // console hears call-ended if the screen-pop went out already).
-        dialled = false;
-        if (winner) await claims.free(call.callSid, winner.id).catch(() => undefined);
-        throw err;
       }
       const decision: RouteDecision = {
         numbers: attempt?.number ? [attempt.number] : [],

@@ -99,13 +99,10 @@ export function createScreenPopper(deps: ScreenPopperDeps) {
     call: PoppedCall,
     /** Settles once the call is stored: its visit is read after that. */
     recorded?: Promise<unknown>,
-    /** False once the agent is no longer dialled for the call (then nothing is sent). */
-    stillDialled: () => boolean = () => true,
   ): Promise<void> {
     try {
       await recorded?.catch(() => undefined);
       const details = (await deps.callDetails?.(call.callSid).catch(() => null)) ?? null;
-      if (!stillDialled()) return;
       deps.notifyAgent(
         agentId,
         'screen-pop',

@@ -1,0 +1,63 @@
+import { sql } from 'drizzle-orm';
+import { createRoutingRepo } from '../src/routing/routing.repo';
+import { createTestContext, type TestContext } from './support/context';
+
+// The first answer to a call claims the nearest agent and stores the decision that dials them in
+// one statement: the decision only if the claim won, nothing if another call had the agent.
+let t: TestContext;
+beforeAll(async () => {
+  t = await createTestContext();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const NOW = new Date('2026-06-01T15:00:00Z');
+const presence = {
+  at: NOW,
+  seenAfter: new Date(NOW.getTime() - 60_000),
+  staleBefore: new Date(NOW.getTime() - 4 * 3600_000),
+};
+const decision = (number: string) => ({
+  campaignId: null,
+  callerPlace: { source: 'none' } as never,
+  candidates: [],
+  attempts: [{ kind: 'agent' as const, agentId: 'x', number, at: NOW.toISOString() }],
+  plan: null,
+});
+
+async function availableAgent(name: string): Promise<string> {
+  const [row] = await t.ctx.database.rows<{ id: string }>(sql`
+    insert into agents (name, phone, lat, lon, timezone, token_hash, presence, last_seen_at)
+    values (${name}, '+13035550111', 39.7, -105.0, 'America/Denver', ${`hash-${name}`},
+      'available', ${NOW.toISOString()}::timestamptz)
+    returning id`);
+  return row?.id ?? '';
+}
+
+const decisionsOf = (callSid: string) =>
+  t.ctx.database.rows<{ winner: string | null }>(
+    sql`select winner from call_routing where call_sid = ${callSid}`,
+  );
+
+describe('claiming an agent with the decision', () => {
+  it('stores the decision with the claim, and writes nothing for a call that lost the agent', async () => {
+    const repo = createRoutingRepo(t.ctx.database);
+    const agentId = await availableAgent('Ana');
+
+    const won = await repo.claimAndDecide(
+      { agentId, callSid: 'CA-first', ...presence },
+      decision('+13035550111'),
+    );
+    expect(won).toMatchObject({ id: agentId, name: 'Ana', onCallSid: 'CA-first' });
+    expect(won?.onCallSince).toEqual(NOW);
+    expect(await decisionsOf('CA-first')).toEqual([{ winner: agentId }]);
+
+    const lost = await repo.claimAndDecide(
+      { agentId, callSid: 'CA-second', ...presence },
+      decision('+13035550111'),
+    );
+    expect(lost).toBeUndefined();
+    expect(await decisionsOf('CA-second')).toEqual([]);
+  });
+});
