@@ -1,9 +1,10 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { verifyTwilioSignature } from '../shared/twilio-signature';
 import { parseInput } from '../shared/validation';
 import type { TwilioParams } from './caller-identity';
 import type { CallWebhooks } from './call-webhooks';
 import { callWebhookSchema } from './calls.schemas';
+import { formBody } from '../shared/small-body';
 
 const sendTwiml = (res: Response, xml: string) => {
   res.type('text/xml').send(xml);
@@ -17,7 +18,7 @@ export function twilioRoutes(
   opts: { authToken: string; publicBaseUrl: string },
 ): Router {
   const r = Router();
-  r.use('/twilio', express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
+  r.use('/twilio', formBody({ limit: 64 * 1024, parameterLimit: 200 }));
   r.use('/twilio', verifyTwilioSignature(opts));
   r.post('/twilio/voice', incomingCall);
   r.post('/twilio/fallback', voiceFallback);

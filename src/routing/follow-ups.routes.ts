@@ -1,8 +1,9 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { parseInput } from '../shared/validation';
 import { callbackStatusParams, followUpAction } from './follow-ups.schemas';
 import type { FollowUpService } from './follow-ups.service';
 import { verifyTwilioSignature } from '../shared/twilio-signature';
+import { formBody } from '../shared/small-body';
 
 /**
  * Twilio's requests for a follow-up callback Leadline placed: the TwiML once the agent answers
@@ -14,7 +15,7 @@ export function followUpTwilioRoutes(
   opts: { authToken: string; publicBaseUrl: string },
 ): Router {
   const r = Router();
-  r.use('/twilio/follow-ups', express.urlencoded({ extended: false, limit: '64kb' }));
+  r.use('/twilio/follow-ups', formBody({ limit: 64 * 1024, parameterLimit: 1000 }));
   r.use('/twilio/follow-ups', verifyTwilioSignature(opts));
   r.post('/twilio/follow-ups/:sid/bridge', bridgeCaller);
   r.post('/twilio/follow-ups/:sid/status', callbackStatus);

@@ -1,8 +1,9 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { parseInput } from '../shared/validation';
 import type { RoutingService } from './routing.service';
 import { followUpAction } from './follow-ups.schemas';
 import { verifyTwilioSignature } from '../shared/twilio-signature';
+import { formBody } from '../shared/small-body';
 
 /** POST /twilio/whisper/:sid: what the agent hears on answering (`<Number url>`); signed. */
 export function whisperRoutes(
@@ -10,7 +11,7 @@ export function whisperRoutes(
   opts: { authToken: string; publicBaseUrl: string },
 ): Router {
   const r = Router();
-  r.use('/twilio/whisper', express.urlencoded({ extended: false, limit: '64kb' }));
+  r.use('/twilio/whisper', formBody({ limit: 64 * 1024, parameterLimit: 1000 }));
   r.use('/twilio/whisper', verifyTwilioSignature(opts));
   r.post('/twilio/whisper/:sid', agentWhisper);
   return r;

@@ -1,6 +1,7 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { verifyTwilioSignature } from '../shared/twilio-signature';
 import type { TranscriptService } from './transcripts.service';
+import { formBody } from '../shared/small-body';
 
 /**
  * `POST /twilio/transcription`: Twilio's real-time transcription callbacks, signed like every
@@ -15,7 +16,7 @@ export function transcriptionRoutes(
   const r = Router();
   r.post(
     '/twilio/transcription',
-    express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }),
+    formBody({ limit: 64 * 1024, parameterLimit: 200 }),
     verifyTwilioSignature(opts),
     transcriptionCallback,
   );

@@ -2,7 +2,7 @@ import http from 'node:http';
 import express from 'express';
 import request from 'supertest';
 import { errorHandler } from './http';
-import { MALFORMED_JSON, smallBody } from './small-body';
+import { formBody, MALFORMED_JSON, smallBody } from './small-body';
 
 const app = express();
 app.post(
@@ -17,6 +17,9 @@ app.post(
     res.json({ body: req.body === undefined ? 'unread' : req.body });
   },
 );
+app.post('/form', formBody({ limit: 256, parameterLimit: 4 }), (req, res) => {
+  res.json({ body: req.body === undefined ? 'unread' : { ...req.body } });
+});
 app.use(errorHandler);
 
 describe('smallBody', () => {
@@ -105,5 +108,37 @@ describe('smallBody', () => {
       .send('{"a":1}')
       .expect(415);
     expect(gzip.body.error.code).toBe('unsupported_encoding');
+  });
+});
+
+describe('formBody', () => {
+  it('decodes a form as Twilio posts it: + and %-escapes, a repeated name as an array', async () => {
+    const res = await request(app)
+      .post('/form')
+      .type('form')
+      .send('From=%2B14155550100&CallerName=Ana+Lopez&Tag=a&Tag=b')
+      .expect(200);
+    expect(res.body).toEqual({
+      body: { From: '+14155550100', CallerName: 'Ana Lopez', Tag: ['a', 'b'] },
+    });
+  });
+
+  it('keeps a parameter named like an Object property as a parameter', async () => {
+    const res = await request(app)
+      .post('/form')
+      .type('form')
+      .send('__proto__=x&constructor=y')
+      .expect(200);
+    // JSON.parse makes __proto__ an own property (an object literal would set the prototype).
+    expect(res.text).toBe('{"body":{"__proto__":"x","constructor":"y"}}');
+  });
+
+  it('answers more parameters than allowed with 413 too_many_parameters', async () => {
+    const res = await request(app)
+      .post('/form')
+      .type('form')
+      .send('a=1&b=2&c=3&d=4&e=5')
+      .expect(413);
+    expect(res.body.error.code).toBe('too_many_parameters');
   });
 });

@@ -16,7 +16,7 @@ export function smallBody(opts: {
   types: readonly string[];
   /** Largest body accepted, in bytes. */
   limit: number;
-  /** From the body's text to `req.body`; a throw is answered 400 `malformed`. */
+  /** From the body's text to `req.body`; an AppError is answered as it is, any other throw 400. */
   parse: (text: string) => unknown;
   /** Error code and message for a body `parse` refuses. */
   malformed: { code: string; message: string };
@@ -60,8 +60,12 @@ export function smallBody(opts: {
           : Buffer.concat(chunks, size).toString('utf8');
       try {
         req.body = opts.parse(text);
-      } catch {
-        next(new AppError(400, opts.malformed.code, opts.malformed.message));
+      } catch (err) {
+        next(
+          err instanceof AppError
+            ? err
+            : new AppError(400, opts.malformed.code, opts.malformed.message),
+        );
         return;
       }
       next();
@@ -106,3 +110,42 @@ function refusalOf(req: IncomingMessage, params: string, limit: number): AppErro
 
 /** JSON bodies, answered as express.json answers a malformed one. */
 export const MALFORMED_JSON = { code: 'malformed_json', message: 'request body is not valid JSON' };
+
+/**
+ * A form-encoded body (what Twilio posts) as an object: a repeated name becomes an array, as
+ * express.urlencoded gives it; more than `parameterLimit` parameters is a 413. The object has no
+ * prototype, so a parameter named like one of Object's own (`__proto__`, `constructor`) is just
+ * a parameter.
+ */
+export function formParser(parameterLimit: number) {
+  return function parseForm(text: string): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = Object.create(null) as Record<
+      string,
+      string | string[]
+    >;
+    let count = 0;
+    for (const [name, value] of new URLSearchParams(text)) {
+      if (++count > parameterLimit) {
+        throw new AppError(413, 'too_many_parameters', `more than ${parameterLimit} parameters`);
+      }
+      const had = out[name];
+      out[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+    }
+    return out;
+  };
+}
+
+/** Form bodies that cannot be decoded (URLSearchParams decodes leniently, so rarely). */
+export const MALFORMED_FORM = {
+  code: 'malformed_form',
+  message: 'request body is not a valid form',
+};
+
+/** A form-encoded body (Twilio's webhooks) read by smallBody and parsed by formParser. */
+export const formBody = (opts: { limit: number; parameterLimit: number }) =>
+  smallBody({
+    types: ['application/x-www-form-urlencoded'],
+    limit: opts.limit,
+    parse: formParser(opts.parameterLimit),
+    malformed: MALFORMED_FORM,
+  });
