@@ -36,8 +36,8 @@ async function availableAgent(name: string): Promise<string> {
 }
 
 const decisionsOf = (callSid: string) =>
-  t.ctx.database.rows<{ winner: string | null }>(
-    sql`select winner from call_routing where call_sid = ${callSid}`,
+  t.ctx.database.rows<{ winner: string | null; dialled: string | null }>(
+    sql`select winner, attempts -> 0 ->> 'number' as dialled from call_routing where call_sid = ${callSid}`,
   );
 
 describe('claiming an agent with the decision', () => {
@@ -45,13 +45,15 @@ describe('claiming an agent with the decision', () => {
     const repo = createRoutingRepo(t.ctx.database);
     const agentId = await availableAgent('Ana');
 
+    // This node's view of the agent is older than the row (their phone changed meanwhile): the
+    // stored attempt names the number the TwiML dials, the claimed row's.
     const won = await repo.claimAndDecide(
       { agentId, callSid: 'CA-first', ...presence },
-      decision('+13035550111'),
+      decision('+13035550999'),
     );
     expect(won).toMatchObject({ id: agentId, name: 'Ana', onCallSid: 'CA-first' });
     expect(won?.onCallSince).toEqual(NOW);
-    expect(await decisionsOf('CA-first')).toEqual([{ winner: agentId }]);
+    expect(await decisionsOf('CA-first')).toEqual([{ winner: agentId, dialled: '+13035550111' }]);
 
     const lost = await repo.claimAndDecide(
       { agentId, callSid: 'CA-second', ...presence },

@@ -24,7 +24,8 @@ const INSERT_DECISION_SQL = `
 /**
  * Claims an agent for a call and stores the call's routing decision in one statement (one round
  * trip, one commit): the agent only if they are still free (as agents.repo's claim), the decision
- * only if the claim won. Nothing is written when it lost.
+ * only if the claim won. Nothing is written when it lost. The first attempt's number is the
+ * claimed row's phone, which the TwiML dials, even if this node's view of the agent is older.
  */
 const CLAIM_AND_DECIDE_SQL = `
   with claimed as (
@@ -35,7 +36,9 @@ const CLAIM_AND_DECIDE_SQL = `
     returning *
   ), decided as (
     insert into call_routing (call_sid, campaign_id, caller_place, candidates, winner, attempts, plan)
-    select $1, $6::uuid, $7::jsonb, $8::jsonb, claimed.id, $9::jsonb, $10::jsonb from claimed
+    select $1, $6::uuid, $7::jsonb, $8::jsonb, claimed.id,
+      jsonb_set($9::jsonb, '{0,number}', to_jsonb(claimed.phone)), $10::jsonb
+    from claimed
     on conflict (call_sid) do nothing
   )
   select * from claimed`;
