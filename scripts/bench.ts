@@ -13,7 +13,7 @@ import { benchRouting } from './bench-routing';
 import { benchSalesforce } from './bench-salesforce';
 import { benchScoring } from './bench-scoring';
 import { benchScreenPop } from './bench-screen-pop';
-import { clientCpuMicros, postgresCpuMicros } from './bench/machine-cpu';
+import { clientCpuMicros, postgresCpuBetween, postgresCpuMicros } from './bench/machine-cpu';
 import {
   BENCH_DNI_RATE_LIMIT,
   NEW_LEASE_HOLD_SECONDS,
@@ -123,7 +123,7 @@ async function measure(
     cpuMicrosPerRequest: per(used),
     clientCpuMicrosPerRequest: per(clientUsed),
     ...(dbBefore !== null && dbAfter !== null
-      ? { dbCpuMicrosPerRequest: per(dbAfter - dbBefore) }
+      ? { dbCpuMicrosPerRequest: per(postgresCpuBetween(dbBefore, dbAfter)) }
       : {}),
   };
 }
