@@ -1,13 +1,10 @@
-import http from 'node:http';
-import { createApp } from './app';
-import { createContext } from './context';
 import { JournalInUseError } from './calls/webhook-journal';
-import { attachAgentSockets } from './routing/agent-sockets';
 import { ConfigError, loadConfig } from './shared/config';
-import { DatabaseMissingError, DataDirInUseError, openDatabase } from './shared/db';
+import { DatabaseMissingError, DataDirInUseError } from './shared/db';
 import { createLogger } from './shared/logger';
+import { PortInUseError, startLeadline } from './start';
 
-/** Starts Leadline: config, database (migrated), HTTP; stops cleanly on SIGTERM/SIGINT. */
+/** Starts Leadline (start.ts) from the environment's config; stops cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -27,47 +24,13 @@ async function main(): Promise<void> {
       'demo mode: no Twilio credentials, so Leadline sells fictional numbers and plays simulated calls',
     );
   }
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
-    poolSize: config.DATABASE_POOL_SIZE,
+  const running = await startLeadline(config, logger, {
+    announce: (text) => process.stdout.write(text),
   });
-  const ctx = createContext({ config, database, logger });
-
-  const bootstrapKey = await ctx.keys.ensureBootstrapAdmin();
-  if (bootstrapKey) {
-    // Printed once, to the terminal only: it is never stored in plain text.
-    process.stdout.write(
-      `\n  Leadline created an admin API key (shown only now):\n\n    ${bootstrapKey}\n\n`,
-    );
-  }
-
-  const demoAgents = await ctx.demo.seed();
-  if (demoAgents.length > 0) {
-    // Like the admin key: shown once, to the terminal only (stored hashed).
-    const lines = demoAgents.map((a) => `    ${a.name.padEnd(24)} ${a.token}`).join('\n');
-    process.stdout.write(
-      `\n  Demo agents' console tokens for ${config.publicBaseUrl}/agent (shown only now):\n\n${lines}\n\n`,
-    );
-  }
-  await ctx.start();
-  const app = createApp(ctx);
-  const server = http.createServer(app);
-  server.keepAliveTimeout = 65_000;
-  // Agents' consoles (socket.io namespace /agents): presence and screen-pops.
-  const agentSockets = attachAgentSockets(server, ctx);
-  await listen(server, config.PORT, config.HOST).catch(async (err: unknown) => {
-    await database.close().catch(() => undefined);
-    throw err;
-  });
-  const selfHost = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
-  ctx.demo.setSelfUrl(
-    `http://${selfHost.includes(':') ? `[${selfHost}]` : selfHost}:${config.PORT}`,
-  );
   logger.info(
     {
-      port: config.PORT,
-      database: database.kind,
+      port: running.port,
+      database: running.database.kind,
       demoMode: config.demoMode,
       publicBaseUrl: config.publicBaseUrl,
     },
@@ -86,34 +49,19 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 10_000);
     force.unref();
-    // Open consoles would hold server.close() until the forced exit.
-    void agentSockets.close();
-    server.close(async () => {
-      await ctx.stop();
-      await database.close();
-      logger.info('stopped');
-      process.exit(0);
-    });
-    server.closeIdleConnections();
+    running.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-/** The port is taken (another Leadline, most likely): said in one line, no stack trace. */
-class PortInUseError extends Error {
-  constructor(port: number) {
-    super(`port ${port} is already in use; set PORT to another port`);
-  }
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new PortInUseError(port) : err),
-    );
-    server.listen(port, host, resolve);
-  });
 }
 
 main().catch((err) => {

@@ -6,7 +6,8 @@ import postgres from 'postgres';
 
 /**
  * A benchmark's own database: a new PostgreSQL database beside DATABASE_URL's (dropped by
- * `drop()`), or, without DATABASE_URL, an empty url meaning the embedded database in memory.
+ * `drop()`), or, without DATABASE_URL, an empty url meaning the embedded database (the HTTP target
+ * keeps it in its DATA_DIR, as `npm start` does; the in-process rows in memory).
  */
 export async function benchDatabaseUrl(
   label: string,

@@ -5,11 +5,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import express from 'express';
-import { createApp } from '../../src/app';
-import { createContext } from '../../src/context';
 import { loadConfig } from '../../src/shared/config';
-import { openDatabase } from '../../src/shared/db';
 import { createLogger } from '../../src/shared/logger';
+import { startLeadline } from '../../src/start';
 import { benchDatabaseUrl, benchDataDir } from './database';
 import { BENCH_DNI_RATE_LIMIT, BENCH_PUBLIC_URL, scenarios } from './scenarios';
 
@@ -65,11 +63,12 @@ async function main() {
   }
   const base = process.env.DATABASE_URL;
   const bench = base ? await benchDatabaseUrl('http') : undefined;
+  const dataDir = benchDataDir('http');
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'production',
     DATABASE_URL: bench?.url ?? '',
-    DATA_DIR: benchDataDir('http'),
+    DATA_DIR: dataDir,
     // The default level, whatever the caller's environment says.
     LOG_LEVEL: '',
     LEADLINE_ADMIN_KEY: process.env.LEADLINE_ADMIN_KEY ?? 'bench-admin-key-0123456789',
@@ -77,17 +76,16 @@ async function main() {
     // The one change from production: a single load client must not hit the per-IP limit.
     DNI_RATE_LIMIT_PER_MINUTE: String(BENCH_DNI_RATE_LIMIT),
   });
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: null,
-    poolSize: config.DATABASE_POOL_SIZE,
-  });
-  const ctx = createContext({ config, database, logger: createLogger(config.LOG_LEVEL) });
-  await ctx.start();
+  // Started as `npm start` starts it (src/start.ts): context, socket.io on the same server, the
+  // demo seed when there are no Twilio credentials; on a port of the system's choosing.
+  const running = await startLeadline(
+    { ...config, PORT: 0, HOST: '127.0.0.1' },
+    createLogger(config.LOG_LEVEL),
+  );
+  const { ctx, database } = running;
   const seeded: Record<string, unknown> = {};
   for (const s of scenarios) seeded[s.name] = await s.seed(ctx);
-  const port = await listen(createApp(ctx));
-  send({ port, database: database.kind, logLevel: config.LOG_LEVEL, seeded });
+  send({ port: running.port, database: database.kind, logLevel: config.LOG_LEVEL, seeded });
   answerCpu();
   // The bench asks, after each row, how often leasing overflowed (shared a number).
   process.on('message', (msg: { type?: string; scenario?: string }) => {
@@ -98,10 +96,9 @@ async function main() {
     );
   });
   const stop = async () => {
-    await ctx.dni.stop();
-    await ctx.stop();
-    await database.close();
+    await running.stop();
     await bench?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
     process.exit(0);
   };
   process.on('SIGTERM', stop);
