@@ -54,10 +54,14 @@ export function createApp(ctx: AppContext): express.Express {
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
   });
   app.use(function pageSecurityHeaders(req, res, next) {
-    // Twilio's webhooks and the DNI endpoint answer machines (TwiML, JSON read by dni.js), never
-    // a page a browser renders: of helmet's headers only nosniff means anything there, and
+    // Twilio's webhooks, the DNI endpoint and /health answer machines (TwiML, JSON read by dni.js
+    // or a load balancer), never a page a browser renders: of helmet's headers only nosniff means anything there, and
     // the rest cost measurable time on the two busiest endpoints.
-    if (req.path.startsWith('/twilio/') || req.path.startsWith('/dni/v1/')) {
+    if (
+      req.path.startsWith('/twilio/') ||
+      req.path.startsWith('/dni/v1/') ||
+      req.path === '/health'
+    ) {
       res.setHeader('X-Content-Type-Options', 'nosniff');
       next();
       return;
@@ -69,8 +73,10 @@ export function createApp(ctx: AppContext): express.Express {
     authToken: ctx.config.twilioAuthToken,
     publicBaseUrl: ctx.config.publicBaseUrl,
   };
-  // The machine-facing hot paths first (a DNI session per page view, Twilio's webhooks per call),
-  // so their requests do not walk every page and API route before reaching their own.
+  // The machine-facing hot paths first (load balancers' health checks every few seconds, a DNI
+  // session per page view, Twilio's webhooks per call), so their requests do not walk every page
+  // and API route before reaching their own.
+  app.get('/health', health);
   app.use(dniRoutes(ctx.dni, { ratePerMinute: ctx.config.DNI_RATE_LIMIT_PER_MINUTE }));
   // The three before twilioRoutes, whose /twilio middleware would otherwise parse and check
   // their requests first.
@@ -93,7 +99,6 @@ export function createApp(ctx: AppContext): express.Express {
   // dni.js is loaded by <script src> from customers' sites, so it must be readable cross-origin.
   app.get('/dni.js', helmet.crossOriginResourcePolicy({ policy: 'cross-origin' }));
 
-  app.get('/health', health);
   app.get('/metrics', ctx.metrics.handler(ctx.config.METRICS_TOKEN));
   app.get(
     '/ready',
