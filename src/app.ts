@@ -55,8 +55,8 @@ export function createApp(ctx: AppContext): express.Express {
   });
   app.use(function pageSecurityHeaders(req, res, next) {
     // Twilio's webhooks, the DNI endpoint and /health answer machines (TwiML, JSON read by dni.js
-    // or a load balancer), never a page a browser renders: of helmet's headers only nosniff means anything there, and
-    // the rest cost measurable time on the two busiest endpoints.
+    // or a load balancer), never a page a browser renders: of helmet's headers only nosniff means
+    // anything there, and the rest cost measurable time on the busiest endpoints.
     if (
       req.path.startsWith('/twilio/') ||
       req.path.startsWith('/dni/v1/') ||
