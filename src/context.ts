@@ -140,7 +140,7 @@ export function createContext(deps: ContextDeps) {
   });
 
   const routingLog = logger.child({ feature: 'routing' });
-  const agentsRepo = createAgentsRepo(db);
+  const agentsRepo = createAgentsRepo(database);
   const agentPool = createAgentPool({ repo: agentsRepo, log: routingLog });
   const agents = createAgentService({ repo: agentsRepo, clock, onChange: agentPool.changed });
   // Sockets attach later (server.ts, tests): until then screen-pops go nowhere.

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { createRoutingRepo } from '../src/routing/routing.repo';
+import { createAgentsRepo } from '../src/routing/agents.repo';
 import { createTestContext, type TestContext } from './support/context';
 
 // The first answer to a call claims the nearest agent and stores the decision that dials them in
@@ -14,7 +14,6 @@ afterAll(async () => {
 
 const NOW = new Date('2026-06-01T15:00:00Z');
 const presence = {
-  at: NOW,
   seenAfter: new Date(NOW.getTime() - 60_000),
   staleBefore: new Date(NOW.getTime() - 4 * 3600_000),
 };
@@ -42,23 +41,17 @@ const decisionsOf = (callSid: string) =>
 
 describe('claiming an agent with the decision', () => {
   it('stores the decision with the claim, and writes nothing for a call that lost the agent', async () => {
-    const repo = createRoutingRepo(t.ctx.database);
+    const repo = createAgentsRepo(t.ctx.database);
     const agentId = await availableAgent('Ana');
 
     // This node's view of the agent is older than the row (their phone changed meanwhile): the
     // stored attempt names the number the TwiML dials, the claimed row's.
-    const won = await repo.claimAndDecide(
-      { agentId, callSid: 'CA-first', ...presence },
-      decision('+13035550999'),
-    );
+    const won = await repo.claim(agentId, 'CA-first', NOW, presence, decision('+13035550999'));
     expect(won).toMatchObject({ id: agentId, name: 'Ana', onCallSid: 'CA-first' });
     expect(won?.onCallSince).toEqual(NOW);
     expect(await decisionsOf('CA-first')).toEqual([{ winner: agentId, dialled: '+13035550111' }]);
 
-    const lost = await repo.claimAndDecide(
-      { agentId, callSid: 'CA-second', ...presence },
-      decision('+13035550111'),
-    );
+    const lost = await repo.claim(agentId, 'CA-second', NOW, presence, decision('+13035550111'));
     expect(lost).toBeUndefined();
     expect(await decisionsOf('CA-second')).toEqual([]);
   });

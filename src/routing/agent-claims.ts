@@ -4,14 +4,12 @@ import type { Clock } from '../shared/clock';
 import type { AgentPool } from './agent-pool';
 import { pickAgents } from './agent-picker';
 import type { AgentRow, AgentsRepo } from './agents.repo';
-import type { NewCallRouting, RoutingRepo } from './routing.repo';
+import type { NewCallRouting } from './routing.repo';
 import { DEFAULT_ROUTING } from './answers';
 import type { NotifyAgent } from './screen-pop';
 
 export interface AgentClaimsDeps {
   agents: Pick<AgentsRepo, 'claim' | 'release'>;
-  /** Claim and store the call's first routing decision in one statement (routing.repo). */
-  claimAndDecide: RoutingRepo['claimAndDecide'];
   pool: AgentPool;
   clock: Clock;
   notifyAgent: NotifyAgent;
@@ -69,12 +67,13 @@ export function createAgentClaims(deps: AgentClaimsDeps) {
       for (const { agent } of pick.eligible) {
         // Real time, not the injected clock: past the deadline the caller was sent elsewhere.
         if (performance.now() - started > deps.answerDeadlineMs) break;
-        const row = decisionFor
-          ? await deps.claimAndDecide(
-              { agentId: agent.id, callSid, at: now, ...presence(now) },
-              decisionFor(agent, pick.candidates),
-            )
-          : await agents.claim(agent.id, callSid, now, presence(now));
+        const row = await agents.claim(
+          agent.id,
+          callSid,
+          now,
+          presence(now),
+          decisionFor?.(agent, pick.candidates),
+        );
         if (row) {
           pool.changed(row);
           return { winner: row, candidates: pick.candidates };

@@ -1,13 +1,47 @@
-import { and, asc, eq, gt, gte, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gte, isNull, lt, or, sql } from 'drizzle-orm';
 import { agents } from '../../db/schema';
-import type { DbOrTx } from '../shared/db';
+import type { Database } from '../shared/db';
+import { decisionParams, type NewCallRouting } from './routing.repo';
 
 export type AgentRow = typeof agents.$inferSelect;
 export type NewAgent = typeof agents.$inferInsert;
 export type Presence = AgentRow['presence'];
 
+/**
+ * Claims a free agent for a call ($1 call, $2 since, $3 agent, $4 seen after, $5 stale before)
+ * and, when $6 is true, stores the call's routing decision that dials them ($7…$11, see
+ * routing.repo's decisionParams) in the same statement. Fixed text, prepared once.
+ */
+const CLAIM_SQL = `
+  with claimed as (
+    update agents set on_call_sid = $1, on_call_since = $2::timestamptz, updated_at = now()
+    where id = $3::uuid and active = true and presence = 'available'
+      and last_seen_at > $4::timestamptz
+      and (on_call_sid is null or on_call_since < $5::timestamptz)
+    returning *
+  ), decided as (
+    insert into call_routing (call_sid, campaign_id, caller_place, candidates, winner, attempts, plan)
+    select $1, $7::uuid, $8::jsonb, $9::jsonb, claimed.id,
+      jsonb_set($10::jsonb, '{0,number}', to_jsonb(claimed.phone)), $11::jsonb
+    from claimed where $6::boolean
+    on conflict (call_sid) do nothing
+  )
+  select * from claimed`;
+
+const agentColumns = Object.entries(getTableColumns(agents));
+/** A raw agents row (column names) as drizzle's AgentRow (field names and types). */
+function agentRowOf(raw: Record<string, unknown>): AgentRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, col] of agentColumns) {
+    const v = raw[col.name];
+    row[key] = v === null || v === undefined ? null : col.mapFromDriverValue(v);
+  }
+  return row as AgentRow;
+}
+
 /** The agents table: plain rows; every write bumps updated_at so other nodes see the change. */
-export function createAgentsRepo(db: DbOrTx) {
+export function createAgentsRepo(database: Database) {
+  const { db } = database;
   const touched = { updatedAt: sql`now()` };
   return {
     async insert(row: NewAgent): Promise<AgentRow> {
@@ -66,28 +100,28 @@ export function createAgentsRepo(db: DbOrTx) {
     /**
      * Marks an agent as on this call, only if they are still free: one statement, so two calls
      * (on any nodes) never dial the same agent. A call held longer than `staleBefore` is presumed
-     * lost (its final callback never came) and does not block the agent.
+     * lost (its final callback never came) and does not block the agent. With `decision`, the
+     * same statement stores the call's routing decision that dials them (one round trip, one
+     * commit), only if the claim won; its first attempt names the claimed row's phone, which the
+     * TwiML dials, even if the caller's view of the agent is older.
      */
     async claim(
       id: string,
       callSid: string,
       at: Date,
       opts: { seenAfter: Date; staleBefore: Date },
+      decision?: Omit<NewCallRouting, 'callSid' | 'winner'>,
     ): Promise<AgentRow | undefined> {
-      const [row] = await db
-        .update(agents)
-        .set({ onCallSid: callSid, onCallSince: at, ...touched })
-        .where(
-          and(
-            eq(agents.id, id),
-            eq(agents.active, true),
-            eq(agents.presence, 'available'),
-            gt(agents.lastSeenAt, opts.seenAfter),
-            or(isNull(agents.onCallSid), lt(agents.onCallSince, opts.staleBefore)),
-          ),
-        )
-        .returning();
-      return row;
+      const [raw] = await database.query<Record<string, unknown>>(CLAIM_SQL, [
+        callSid,
+        at.toISOString(),
+        id,
+        opts.seenAfter.toISOString(),
+        opts.staleBefore.toISOString(),
+        decision !== undefined,
+        ...decisionParams(decision ?? {}),
+      ]);
+      return raw ? agentRowOf(raw) : undefined;
     },
     /**
      * Marks an agent as on a call they place themselves (a follow-up callback), only if they are

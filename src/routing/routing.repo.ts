@@ -1,13 +1,6 @@
-import { and, eq, getTableColumns, inArray, isNotNull, ne, sql } from 'drizzle-orm';
-import {
-  agents,
-  callDispositions,
-  callRouting,
-  followUps,
-  type StoredAttempt,
-} from '../../db/schema';
+import { and, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
+import { callDispositions, callRouting, followUps, type StoredAttempt } from '../../db/schema';
 import type { Database } from '../shared/db';
-import type { AgentRow } from './agents.repo';
 
 export type CallRoutingRow = typeof callRouting.$inferSelect;
 export type NewCallRouting = typeof callRouting.$inferInsert;
@@ -18,43 +11,19 @@ export const ERASED_OUTCOME = '[erased]';
 /** Fixed text, so the driver prepares it once: one decision is stored for every incoming call. */
 const INSERT_DECISION_SQL = `
   insert into call_routing (call_sid, campaign_id, caller_place, candidates, winner, attempts, plan)
-  values ($1, $2::uuid, $3::jsonb, $4::jsonb, $5::uuid, $6::jsonb, $7::jsonb)
+  values ($1, $3::uuid, $4::jsonb, $5::jsonb, $2::uuid, $6::jsonb, $7::jsonb)
   on conflict (call_sid) do nothing`;
 
-/**
- * Claims an agent for a call and stores the call's routing decision in one statement (one round
- * trip, one commit): the agent only if they are still free (as agents.repo's claim), the decision
- * only if the claim won. Nothing is written when it lost. The first attempt's number is the
- * claimed row's phone, which the TwiML dials, even if this node's view of the agent is older.
- */
-const CLAIM_AND_DECIDE_SQL = `
-  with claimed as (
-    update agents set on_call_sid = $1, on_call_since = $2::timestamptz, updated_at = now()
-    where id = $3::uuid and active = true and presence = 'available'
-      and last_seen_at > $4::timestamptz
-      and (on_call_sid is null or on_call_since < $5::timestamptz)
-    returning *
-  ), decided as (
-    insert into call_routing (call_sid, campaign_id, caller_place, candidates, winner, attempts, plan)
-    select $1, $6::uuid, $7::jsonb, $8::jsonb, claimed.id,
-      jsonb_set($9::jsonb, '{0,number}', to_jsonb(claimed.phone)), $10::jsonb
-    from claimed
-    on conflict (call_sid) do nothing
-  )
-  select * from claimed`;
-
-const agentColumns = Object.entries(getTableColumns(agents));
-/** A raw agents row (column names) as drizzle's AgentRow (field names and types). */
-function agentRowOf(raw: Record<string, unknown>): AgentRow {
-  const row: Record<string, unknown> = {};
-  for (const [key, col] of agentColumns) {
-    const v = raw[col.name];
-    row[key] = v === null || v === undefined ? null : col.mapFromDriverValue(v);
-  }
-  return row as AgentRow;
-}
-
 const jsonOrNull = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+
+/** A decision's columns after its call sid and winner, as the statements storing it bind them. */
+export const decisionParams = (row: Partial<NewCallRouting>) => [
+  row.campaignId ?? null,
+  jsonOrNull(row.callerPlace),
+  jsonOrNull(row.candidates),
+  jsonOrNull(row.attempts),
+  jsonOrNull(row.plan),
+];
 
 /** call_routing: one decision per call, with its candidates and every attempt. */
 export function createRoutingRepo(database: Database) {
@@ -67,35 +36,9 @@ export function createRoutingRepo(database: Database) {
     async insert(row: NewCallRouting): Promise<void> {
       await database.query(INSERT_DECISION_SQL, [
         row.callSid,
-        row.campaignId ?? null,
-        jsonOrNull(row.callerPlace),
-        jsonOrNull(row.candidates),
         row.winner ?? null,
-        jsonOrNull(row.attempts),
-        jsonOrNull(row.plan),
+        ...decisionParams(row),
       ]);
-    },
-    /**
-     * Claims the agent for the call if they are still free and, if so, stores the decision that
-     * dials them, in one statement. The claimed agent's row, or undefined when another call won.
-     */
-    async claimAndDecide(
-      claim: { agentId: string; callSid: string; at: Date; seenAfter: Date; staleBefore: Date },
-      row: Omit<NewCallRouting, 'callSid' | 'winner'>,
-    ): Promise<AgentRow | undefined> {
-      const [raw] = await database.query<Record<string, unknown>>(CLAIM_AND_DECIDE_SQL, [
-        claim.callSid,
-        claim.at.toISOString(),
-        claim.agentId,
-        claim.seenAfter.toISOString(),
-        claim.staleBefore.toISOString(),
-        row.campaignId ?? null,
-        jsonOrNull(row.callerPlace),
-        jsonOrNull(row.candidates),
-        jsonOrNull(row.attempts),
-        jsonOrNull(row.plan),
-      ]);
-      return raw ? agentRowOf(raw) : undefined;
     },
     async find(callSid: string): Promise<CallRoutingRow | undefined> {
       const [row] = await db.select().from(callRouting).where(eq(callRouting.callSid, callSid));

@@ -90,7 +90,6 @@ export function createRoutingService(deps: RoutingDeps) {
     heartbeatTimeoutMs: deps.heartbeatTimeoutMs,
     maxCallMs: deps.maxCallMs ?? 4 * 3600_000,
     answerDeadlineMs,
-    claimAndDecide: (claim, row) => decisions.claimAndDecide(claim, row),
   });
   const popScreen = createScreenPopper({
     notifyAgent: deps.notifyAgent,
